@@ -1,0 +1,42 @@
+/**
+ * The one way resolvers obtain calls: validate the arguments, require a credential, ask the
+ * operation's loader. `call`, `calls`, `_entities` and `callUpdates` all come through here,
+ * so they share batching, deduplication and the per-operation cap.
+ */
+import type { Call, CallAddress } from '../src/calls/call.js';
+import { callAddress, projectIdOf } from '../src/calls/callAddress.js';
+import type { CallLoader } from '../src/calls/callLoader.js';
+import type { Context } from '../src/context.js';
+import { UnauthenticatedError } from '../src/errors.js';
+
+type ProjectArg = string | number | null | undefined;
+
+export function loaderOf(ctx: Context): CallLoader {
+  if (!ctx.calls) {
+    throw new UnauthenticatedError(
+      'No Talkstack credential: send an Authorization or x-api-key header, or set TALKSTACK_API_KEY on the server.',
+    );
+  }
+  return ctx.calls;
+}
+
+const projectOf = (ctx: Context, projectId: ProjectArg) =>
+  projectIdOf(projectId == null ? undefined : String(projectId), ctx.config.talkstackProjectId);
+
+export const addressOf = (ctx: Context, sid: string | number, projectId: ProjectArg): CallAddress =>
+  callAddress(String(sid), projectOf(ctx, projectId));
+
+/** One call. Rejects (never throws synchronously). */
+export async function loadCall(ctx: Context, sid: string | number, projectId: ProjectArg): Promise<Call | null> {
+  return loaderOf(ctx).load(addressOf(ctx, sid, projectId));
+}
+
+/**
+ * Many calls of one project, in input order. A missing project or credential fails the whole
+ * field (at once); a malformed sid fails only its own entry.
+ */
+export function loadCalls(ctx: Context, sids: readonly (string | number)[], projectId: ProjectArg): Promise<Call | null>[] {
+  const project = projectOf(ctx, projectId);
+  const loader = loaderOf(ctx);
+  return sids.map(async (sid) => loader.load(callAddress(String(sid), project)));
+}

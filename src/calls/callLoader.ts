@@ -1,0 +1,73 @@
+/**
+ * The per-operation call loader: every lookup of one GraphQL operation (`call`, `calls`,
+ * aliases, `_entities`, a subscription's polls) goes through one instance.
+ *
+ * Contract:
+ * - each distinct (projectId, sid) is fetched at most once per loader (DataLoader's cache);
+ * - at most `maxCalls` distinct pairs may be asked for, counted in the order they are asked;
+ *   the pairs past the limit reject with `TooManyCallsError` and cause no upstream request;
+ * - results and errors are per key: a failing call never fails its batch neighbours;
+ * - each key resolves as soon as its own upstream answer arrives (the batch function hands
+ *   DataLoader one promise per key instead of waiting for the whole batch);
+ * - a loader serves one credential, which is part of every key, so nothing fetched with one
+ *   credential can be answered to another.
+ */
+import DataLoader from 'dataloader';
+import { TooManyCallsError } from '../errors.js';
+import type { Credential } from '../talkstack/credentials.js';
+import type { Call, CallAddress } from './call.js';
+
+/** Fetches one call with a credential: null when unknown upstream. */
+export type FetchCall = (address: CallAddress, credential: Credential) => Promise<Call | null>;
+
+export interface CallLoaderOptions {
+  credential: Credential;
+  maxCalls: number;
+  fetchCall: FetchCall;
+}
+
+export class CallLoader {
+  readonly #credential: Credential;
+  readonly #maxCalls: number;
+  readonly #asked = new Set<string>();
+  readonly #loader: DataLoader<string, Call | null>;
+  readonly #addresses = new Map<string, CallAddress>();
+
+  constructor({ credential, maxCalls, fetchCall }: CallLoaderOptions) {
+    this.#credential = credential;
+    this.#maxCalls = maxCalls;
+    const batch = async (keys: readonly string[]) =>
+      keys.map((key) => fetchCall(this.#addresses.get(key) as CallAddress, credential));
+    // DataLoader settles each key with its array entry; a promise entry is adopted, which is
+    // what lets every key resolve on its own schedule.
+    this.#loader = new DataLoader(batch as unknown as DataLoader.BatchLoadFn<string, Call | null>);
+  }
+
+  get credential(): Credential {
+    return this.#credential;
+  }
+
+  /** Distinct calls asked for so far (capped ones excluded). */
+  get distinctCalls(): number {
+    return this.#asked.size;
+  }
+
+  load(address: CallAddress): Promise<Call | null> {
+    const key = this.#keyOf(address);
+    if (!this.#asked.has(key)) {
+      if (this.#asked.size >= this.#maxCalls) return Promise.reject(new TooManyCallsError(this.#maxCalls));
+      this.#asked.add(key);
+      this.#addresses.set(key, { projectId: address.projectId, sid: address.sid });
+    }
+    return this.#loader.load(key);
+  }
+
+  /** Forgets a call's result so the next load fetches it again (subscription polls). */
+  forget(address: CallAddress): void {
+    this.#loader.clear(this.#keyOf(address));
+  }
+
+  #keyOf({ projectId, sid }: CallAddress): string {
+    return JSON.stringify([this.#credential.id, projectId, sid]);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Every setting of the server, read once from the environment and validated.
+ * An invalid value stops start-up with a message naming the variable (contract: "Start-up").
+ */
+import { z } from 'zod';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** upstream base URL, without a trailing slash */
+  talkstackApiUrl: string;
+  talkstackApiKey: string | undefined;
+  talkstackProjectId: string | undefined;
+  /** true when the built-in simulator is the upstream */
+  demo: boolean;
+  upstreamConcurrency: number;
+  upstreamTimeoutMs: number;
+  upstreamRetries: number;
+  maxCallsPerRequest: number;
+  cacheTtlSeconds: number;
+  redisUrl: string | undefined;
+  callPollIntervalMs: number;
+  callWatchMaxSeconds: number;
+  graphiql: boolean;
+  introspection: boolean;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_TALKSTACK_API_URL = 'https://api.talkstackai.com';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid setting ${variable}: ${problem}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off']))
+  .transform((v) => v === '1' || v === 'true' || v === 'yes' || v === 'on');
+
+const httpUrl = z
+  .string()
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** One parser per variable; the key is the variable's name, so errors name it. */
+const settings = {
+  PORT: integer(0, 65535),
+  HOST: nonEmpty,
+  TALKSTACK_API_URL: httpUrl,
+  TALKSTACK_API_KEY: nonEmpty,
+  TALKSTACK_PROJECT_ID: nonEmpty,
+  TALKSTACK_DEMO: boolean,
+  UPSTREAM_CONCURRENCY: integer(1, 10_000),
+  UPSTREAM_TIMEOUT_MS: integer(1, 600_000),
+  UPSTREAM_RETRIES: integer(0, 10),
+  MAX_CALLS_PER_REQUEST: integer(1, 100_000),
+  CACHE_TTL_SECONDS: integer(0, 31_536_000),
+  REDIS_URL: z.string().trim().pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  CALL_POLL_INTERVAL_MS: integer(10, 3_600_000),
+  CALL_WATCH_MAX_SECONDS: integer(1, 604_800),
+  GRAPHIQL: boolean,
+  GRAPHQL_INTROSPECTION: boolean,
+  MAX_DEPTH: integer(1, 1000),
+  MAX_ALIASES: integer(0, 100_000),
+  MAX_TOKENS: integer(1, 10_000_000),
+  MAX_BODY_BYTES: integer(1, 1_073_741_824),
+} as const;
+
+type Settings = typeof settings;
+type Parsed = { [K in keyof Settings]: z.output<Settings[K]> | undefined };
+
+function read<K extends keyof Settings>(env: Env, name: K): z.output<Settings[K]> | undefined {
+  const raw = env[name];
+  // An empty variable is treated as unset: shells and compose files often export `X=`.
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const result = settings[name].safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(name, result.error.issues[0]?.message ?? 'invalid value');
+  }
+  return result.data as z.output<Settings[K]>;
+}
+
+/**
+ * Builds the configuration from an environment (process.env by default).
+ * `demoDefaults` supplies the simulator's credential and project when demo mode is on;
+ * the simulator itself is started by the entry point, which then sets `talkstackApiUrl`.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const v = Object.fromEntries(
+    (Object.keys(settings) as (keyof Settings)[]).map((name) => [name, read(env, name)]),
+  ) as Parsed;
+
+  const demo = v.TALKSTACK_DEMO ?? (v.TALKSTACK_API_URL === undefined && v.TALKSTACK_API_KEY === undefined);
+
+  return {
+    port: v.PORT ?? 4000,
+    host: v.HOST ?? '0.0.0.0',
+    talkstackApiUrl: (v.TALKSTACK_API_URL ?? DEFAULT_TALKSTACK_API_URL).replace(/\/+$/, ''),
+    talkstackApiKey: v.TALKSTACK_API_KEY,
+    talkstackProjectId: v.TALKSTACK_PROJECT_ID,
+    demo,
+    upstreamConcurrency: v.UPSTREAM_CONCURRENCY ?? 64,
+    upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS ?? 10_000,
+    upstreamRetries: v.UPSTREAM_RETRIES ?? 2,
+    maxCallsPerRequest: v.MAX_CALLS_PER_REQUEST ?? 500,
+    cacheTtlSeconds: v.CACHE_TTL_SECONDS ?? 3600,
+    redisUrl: v.REDIS_URL,
+    callPollIntervalMs: v.CALL_POLL_INTERVAL_MS ?? 2000,
+    callWatchMaxSeconds: v.CALL_WATCH_MAX_SECONDS ?? 3600,
+    graphiql: v.GRAPHIQL ?? true,
+    introspection: v.GRAPHQL_INTROSPECTION ?? true,
+    maxDepth: v.MAX_DEPTH ?? 8,
+    maxAliases: v.MAX_ALIASES ?? 20,
+    maxTokens: v.MAX_TOKENS ?? 2000,
+    maxBodyBytes: v.MAX_BODY_BYTES ?? 1_048_576,
+  };
+}
+
+/** A complete configuration for tests and embedders: defaults overridden by `overrides`. */
+export function configWith(overrides: Partial<Config>): Config {
+  return { ...loadConfig({}), demo: false, ...overrides };
+}

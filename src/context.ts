@@ -1,0 +1,36 @@
+/**
+ * The per-request GraphQL context: who is asking (the credential) and the call loader that
+ * every lookup of the operation shares. Built once per HTTP request by Yoga.
+ */
+import { CallLoader, type FetchCall } from './calls/callLoader.js';
+import type { Config } from './config.js';
+import { type Credential, credentialFrom } from './talkstack/credentials.js';
+
+export interface Context {
+  readonly config: Config;
+  /** undefined when neither the request nor the server has a credential */
+  readonly credential: Credential | undefined;
+  /** undefined exactly when `credential` is */
+  readonly calls: CallLoader | undefined;
+  /** aborted when the client goes away; long-running resolvers (subscriptions) watch it */
+  readonly signal: AbortSignal;
+}
+
+export interface ContextFactoryOptions {
+  config: Config;
+  fetchCall: FetchCall;
+  /** the server's own credential (`TALKSTACK_API_KEY`), used when a request brings none */
+  serviceCredential: Credential | undefined;
+}
+
+export function createContextFactory({ config, fetchCall, serviceCredential }: ContextFactoryOptions) {
+  return ({ request }: { request: Request }): Context => {
+    const credential = credentialFrom(request.headers, serviceCredential);
+    return {
+      config,
+      credential,
+      calls: credential && new CallLoader({ credential, maxCalls: config.maxCallsPerRequest, fetchCall }),
+      signal: request.signal,
+    };
+  };
+}

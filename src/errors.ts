@@ -1,0 +1,71 @@
+/**
+ * Typed domain errors. Lower layers (client, loader, mapping) throw or return these and know
+ * nothing of GraphQL; `errorMasking.ts` turns them into coded GraphQL errors in one place.
+ * Messages are written for API users: they never contain credentials, URLs with secrets,
+ * upstream bodies or stack details.
+ */
+
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_ERROR'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'NOT_FOUND'
+  | 'TOO_MANY_CALLS';
+
+export abstract class CallDataError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+export class BadUserInputError extends CallDataError {
+  override name = 'BadUserInputError';
+  readonly code = 'BAD_USER_INPUT';
+}
+
+export class UnauthenticatedError extends CallDataError {
+  override name = 'UnauthenticatedError';
+  readonly code = 'UNAUTHENTICATED';
+}
+
+export class ForbiddenError extends CallDataError {
+  override name = 'ForbiddenError';
+  readonly code = 'FORBIDDEN';
+}
+
+export class RateLimitedError extends CallDataError {
+  override name = 'RateLimitedError';
+  readonly code = 'RATE_LIMITED';
+}
+
+export class UpstreamError extends CallDataError {
+  override name = 'UpstreamError';
+  readonly code = 'UPSTREAM_ERROR';
+}
+
+export class UpstreamTimeoutError extends CallDataError {
+  override name = 'UpstreamTimeoutError';
+  readonly code = 'UPSTREAM_TIMEOUT';
+}
+
+export class UpstreamBadResponseError extends CallDataError {
+  override name = 'UpstreamBadResponseError';
+  readonly code = 'UPSTREAM_BAD_RESPONSE';
+}
+
+export class NotFoundError extends CallDataError {
+  override name = 'NotFoundError';
+  readonly code = 'NOT_FOUND';
+}
+
+export class TooManyCallsError extends CallDataError {
+  override name = 'TooManyCallsError';
+  readonly code = 'TOO_MANY_CALLS';
+  constructor(limit: number) {
+    super(`This operation asks for more than ${limit} distinct calls (MAX_CALLS_PER_REQUEST).`);
+  }
+}
+
+export const isCallDataError = (error: unknown): error is CallDataError => error instanceof CallDataError;

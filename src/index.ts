@@ -1,0 +1,43 @@
+/**
+ * Entry point: read the configuration, start the simulator in demo mode, serve.
+ */
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startDemoUpstream } from './demo.js';
+import { createServer, GRAPHQL_PATH } from './server.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const demo = config.demo ? await startDemoUpstream(config) : undefined;
+  const server = createServer(demo?.config ?? config, {
+    ...(demo ? { graphiqlDefaultQuery: demo.graphiqlDefaultQuery } : {}),
+  });
+  const url = await server.listen();
+  const shown = url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
+
+  console.log(`Talkstack calls GraphQL API on ${shown}${GRAPHQL_PATH}${config.graphiql ? ' (GraphiQL in a browser)' : ''}`);
+  if (demo) for (const line of demo.banner) console.log(line);
+  else console.log(`Upstream: ${config.talkstackApiUrl}`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    await demo?.simulator.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();

@@ -1,0 +1,111 @@
+/**
+ * The HTTP server: Yoga on `/graphql` (POST, GET, GraphiQL, SSE subscriptions), `/health`,
+ * and GraphiQL's own assets. `createServer(config)` builds an isolated instance (its own
+ * limiter, client and schema wiring), so tests can run several side by side.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { schema } from '../schema/index.js';
+import { upstreamFetchCall } from './calls/fetchCall.js';
+import type { Config } from './config.js';
+import { type Context, createContextFactory } from './context.js';
+import { maskError } from './errorMasking.js';
+import { serveGraphiQLAsset } from './graphiql/graphiqlAssets.js';
+import { renderGraphiQLPage } from './graphiql/graphiqlPage.js';
+import { createTalkstackClient } from './talkstack/client.js';
+import { makeCredential } from './talkstack/credentials.js';
+import { Limiter } from './talkstack/limiter.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface ServerOptions {
+  /** the query GraphiQL opens with */
+  graphiqlDefaultQuery?: string;
+}
+
+export interface CallsServer {
+  readonly config: Config;
+  readonly yoga: YogaServerInstance<Record<string, never>, Context>;
+  readonly http: Server;
+  /** the limiter bounding upstream requests of this server */
+  readonly limiter: Limiter;
+  /** listens on `port`/`host` (defaults from config) and resolves with the base URL */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const GENERIC_DEFAULT_QUERY = `# Talkstack calls. Pass your credential in the Headers tab:
+# { "x-api-key": "..." } or { "Authorization": "Bearer ..." }
+query Call($sid: ID!, $projectId: ID) {
+  call(sid: $sid, projectId: $projectId) {
+    sid
+    status
+    isFinal
+    durationSeconds
+    cost
+    date
+    recordings { url format }
+  }
+}
+`;
+
+export function createServer(config: Config, options: ServerOptions = {}): CallsServer {
+  const limiter = new Limiter(config.upstreamConcurrency);
+  const client = createTalkstackClient({
+    baseUrl: config.talkstackApiUrl,
+    timeoutMs: config.upstreamTimeoutMs,
+    retries: config.upstreamRetries,
+    limiter,
+  });
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    context: createContextFactory({
+      config,
+      fetchCall: upstreamFetchCall(client),
+      serviceCredential: makeCredential(undefined, config.talkstackApiKey),
+    }),
+    maskedErrors: { maskError: (error, message) => maskError(error, message) },
+    graphiql: config.graphiql
+      ? {
+          title: 'Talkstack calls · GraphiQL',
+          defaultQuery: options.graphiqlDefaultQuery ?? GENERIC_DEFAULT_QUERY,
+          subscriptionsProtocol: 'SSE',
+        }
+      : false,
+    renderGraphiQL: renderGraphiQLPage,
+  });
+
+  const http = createHttpServer((req, res) => {
+    if (config.graphiql && serveGraphiQLAsset(req, res)) return;
+    void yoga(req, res);
+  });
+
+  return {
+    config,
+    yoga,
+    http,
+    limiter,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          const address = http.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve(`http://${shownHost}:${address.port}`);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    },
+  };
+}

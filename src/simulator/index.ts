@@ -1,0 +1,33 @@
+/** Public API of the built-in Talkstack simulator (the entry point `main.ts` is not part of it). */
+export {
+  startSimulator,
+  type RequestLogEntry,
+  type Simulator,
+  type SimulatorOptions,
+  type SimulatorStats,
+} from './simulator.js';
+export { DEMO_ACCOUNT, type AccountOptions } from './accounts.js';
+export {
+  ANY_SID,
+  type DelayFault,
+  type Fault,
+  type FaultHandle,
+  type FaultMatch,
+  type HangFault,
+  type RawFault,
+  type ResetFault,
+  type StatusFault,
+} from './faults.js';
+export { DEFAULT_LIFECYCLE_STEP_MS, LIFECYCLE_STATUSES, lifecycleStage, type LifecycleStatus } from './lifecycle.js';
+export {
+  DEMO_API_KEY,
+  DEMO_BEARER_TOKEN,
+  DEMO_CALLS,
+  DEMO_LIVE_CALLS,
+  DEMO_LIVE_SIDS,
+  DEMO_PROJECT_ID,
+  DEMO_SAMPLE_SIDS,
+  type DemoCall,
+  type DemoLiveCall,
+  type DemoSample,
+} from './demoData.js';

@@ -1,0 +1,61 @@
+/**
+ * `npm run simulator`: the Talkstack simulator on its own, for trying the upstream protocol
+ * by hand or pointing a separately started server (or a benchmark) at it.
+ *
+ * Settings: SIMULATOR_PORT (default 4010), SIMULATOR_HOST (default 127.0.0.1),
+ * SIMULATOR_LATENCY_MS (default 0), SIMULATOR_LIFECYCLE_STEP_MS (default 8000).
+ */
+import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS } from './demoData.js';
+import { DEFAULT_LIFECYCLE_STEP_MS } from './lifecycle.js';
+import { startSimulator } from './simulator.js';
+
+function fail(message: string): never {
+  process.stderr.write(`simulator: ${message}\n`);
+  process.exit(1);
+}
+
+/** An integer setting; an invalid value stops start-up with the variable's name. */
+function intSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+const port = intSetting('SIMULATOR_PORT', 4010, 0, 65535);
+const host = process.env.SIMULATOR_HOST?.trim() || '127.0.0.1';
+const latencyMs = intSetting('SIMULATOR_LATENCY_MS', 0, 0, 600_000);
+const lifecycleStepMs = intSetting('SIMULATOR_LIFECYCLE_STEP_MS', DEFAULT_LIFECYCLE_STEP_MS, 1, 3_600_000);
+
+const simulator = await startSimulator({ port, host, latencyMs, lifecycleStepMs }).catch((error: unknown) =>
+  fail(`cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`),
+);
+
+const width = Math.max(...DEMO_SAMPLE_SIDS.map((sample) => sample.label.length));
+process.stdout.write(
+  [
+    `Talkstack simulator listening on ${simulator.url} (POST ${simulator.url}/call)`,
+    `  x-api-key: ${DEMO_API_KEY}   or   Authorization: Bearer ${DEMO_BEARER_TOKEN}`,
+    `  projectId: ${DEMO_PROJECT_ID}   lifecycle step: ${lifecycleStepMs} ms   latency: ${latencyMs} ms`,
+    '  sample sids:',
+    ...DEMO_SAMPLE_SIDS.map((sample) => `    ${sample.label.padEnd(width)}  ${sample.sid}`),
+    '',
+    `  curl -s ${simulator.url}/call -H 'x-api-key: ${DEMO_API_KEY}' -H 'content-type: application/json' \\`,
+    `    -d '{"sid":"${DEMO_SAMPLE_SIDS[0]?.sid ?? ''}","projectId":"${DEMO_PROJECT_ID}"}'`,
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+function stop(signal: NodeJS.Signals): void {
+  // A second signal means "now": don't wait for a slow close.
+  if (stopping) process.exit(1);
+  stopping = true;
+  process.stdout.write(`simulator: ${signal}, closing\n`);
+  void simulator.close().then(() => process.exit(0));
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,83 @@
+/**
+ * Test harness: a simulator and a server, each on its own loopback port, talking real HTTP.
+ * Every test file starts its own isolated pair; nothing is shared between files.
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { configWith, type Config } from '../../src/config.js';
+import { createServer, type CallsServer, type ServerOptions } from '../../src/server.js';
+import {
+  DEMO_API_KEY,
+  DEMO_PROJECT_ID,
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../src/simulator/index.js';
+
+export interface GraphQLResponse<TData = Record<string, unknown>> {
+  status: number;
+  body: {
+    data?: TData | null;
+    errors?: Array<{ message: string; path?: (string | number)[]; extensions?: { code?: string } & Record<string, unknown> }>;
+  };
+  headers: Headers;
+}
+
+export interface Stack {
+  sim: Simulator;
+  server: CallsServer;
+  /** base URL of the GraphQL server, e.g. http://127.0.0.1:1234 */
+  url: string;
+  /** POSTs an operation to /graphql; sends the demo key unless `headers` says otherwise */
+  gql<TData = Record<string, unknown>>(
+    query: string | TypedDocumentNode<TData, Record<string, unknown>>,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<TData>>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  config?: Partial<Config>;
+  simulator?: SimulatorOptions;
+  server?: ServerOptions;
+  /** headers sent by `gql` by default; the demo key unless given */
+  defaultHeaders?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const sim = await startSimulator({ seedDemo: true, ...options.simulator });
+  const config = configWith({
+    host: '127.0.0.1',
+    port: 0,
+    talkstackApiUrl: sim.url,
+    talkstackProjectId: DEMO_PROJECT_ID,
+    // Fast retries keep fault tests short; individual tests raise these when they need to.
+    upstreamTimeoutMs: 2000,
+    ...options.config,
+  });
+  const server = createServer(config, options.server);
+  const url = await server.listen(0, '127.0.0.1');
+  const defaultHeaders = options.defaultHeaders ?? { 'x-api-key': DEMO_API_KEY };
+
+  return {
+    sim,
+    server,
+    url,
+    async gql(query, variables, headers) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...(headers ?? defaultHeaders) },
+        body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] } as never;
+    },
+    async close() {
+      await server.close();
+      await sim.close();
+    },
+  };
+}
+
+/** The `extensions.code` of each error, in order. */
+export const codesOf = (response: GraphQLResponse<unknown>) => (response.body.errors ?? []).map((e) => e.extensions?.code);
