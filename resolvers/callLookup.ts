@@ -7,6 +7,7 @@ import type { Call, CallAddress } from '../src/calls/call.js';
 import { callAddress, projectIdOf } from '../src/calls/callAddress.js';
 import type { CallLoader } from '../src/calls/callLoader.js';
 import type { Context } from '../src/context.js';
+import { rethrowCoded } from '../src/errorMasking.js';
 import { UnauthenticatedError } from '../src/errors.js';
 
 type ProjectArg = string | number | null | undefined;
@@ -26,9 +27,13 @@ const projectOf = (ctx: Context, projectId: ProjectArg) =>
 export const addressOf = (ctx: Context, sid: string | number, projectId: ProjectArg): CallAddress =>
   callAddress(String(sid), projectOf(ctx, projectId));
 
-/** One call. Rejects (never throws synchronously). */
+/** One call. Rejects (never throws synchronously) with coded errors. */
 export async function loadCall(ctx: Context, sid: string | number, projectId: ProjectArg): Promise<Call | null> {
-  return loaderOf(ctx).load(addressOf(ctx, sid, projectId));
+  try {
+    return await loaderOf(ctx).load(addressOf(ctx, sid, projectId));
+  } catch (error) {
+    return rethrowCoded(error);
+  }
 }
 
 /**
@@ -36,7 +41,19 @@ export async function loadCall(ctx: Context, sid: string | number, projectId: Pr
  * field (at once); a malformed sid fails only its own entry.
  */
 export function loadCalls(ctx: Context, sids: readonly (string | number)[], projectId: ProjectArg): Promise<Call | null>[] {
-  const project = projectOf(ctx, projectId);
-  const loader = loaderOf(ctx);
-  return sids.map(async (sid) => loader.load(callAddress(String(sid), project)));
+  let project: string;
+  let loader: CallLoader;
+  try {
+    project = projectOf(ctx, projectId);
+    loader = loaderOf(ctx);
+  } catch (error) {
+    return rethrowCoded(error);
+  }
+  return sids.map(async (sid) => {
+    try {
+      return await loader.load(callAddress(String(sid), project));
+    } catch (error) {
+      return rethrowCoded(error);
+    }
+  });
 }

@@ -1,7 +1,18 @@
+import type { Call } from '../src/calls/call.js';
 import { watchCall } from '../src/calls/watchCall.js';
+import { rethrowCoded } from '../src/errorMasking.js';
 import { builder } from '../schema/builder.js';
 import { CallRef } from '../schema/types/Call.js';
 import { addressOf, loaderOf } from './callLookup.js';
+
+/** Passes a stream through, turning its error (if any) into a coded GraphQL error. */
+async function* coded(stream: AsyncGenerator<Call>): AsyncGenerator<Call> {
+  try {
+    yield* stream;
+  } catch (error) {
+    rethrowCoded(error);
+  }
+}
 
 builder.subscriptionType({});
 
@@ -13,19 +24,25 @@ builder.subscriptionField('callUpdates', (t) =>
       sid: t.arg.id({ required: true }),
       projectId: t.arg.id({ required: false }),
     },
-    // Bad input or a missing credential throws here, before any stream is opened.
+    // Bad input or a missing credential fails here, before any stream is opened.
     subscribe: (_root, { sid, projectId }, ctx) => {
-      const address = addressOf(ctx, sid, projectId);
-      const loader = loaderOf(ctx);
-      return watchCall({
-        poll: () => {
-          loader.forget(address);
-          return loader.load(address);
-        },
-        intervalMs: ctx.config.callPollIntervalMs,
-        maxSeconds: ctx.config.callWatchMaxSeconds,
-        signal: ctx.signal,
-      });
+      try {
+        const address = addressOf(ctx, sid, projectId);
+        const loader = loaderOf(ctx);
+        return coded(
+          watchCall({
+            poll: () => {
+              loader.forget(address);
+              return loader.load(address);
+            },
+            intervalMs: ctx.config.callPollIntervalMs,
+            maxSeconds: ctx.config.callWatchMaxSeconds,
+            signal: ctx.signal,
+          }),
+        );
+      } catch (error) {
+        return rethrowCoded(error);
+      }
     },
     resolve: (call) => call,
   }),

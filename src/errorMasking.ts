@@ -8,6 +8,20 @@ import { isCallDataError } from './errors.js';
 
 export const INTERNAL_ERROR_MESSAGE = 'Unexpected error.';
 
+/**
+ * A domain error as a coded GraphQL error, anything else unchanged. Resolvers apply it to
+ * what they throw, so expected outcomes (a 404 aside, every upstream failure is one) reach
+ * the response without being treated, and logged, as unexpected by Yoga's masking.
+ */
+export function toGraphQLError(error: unknown): unknown {
+  return isCallDataError(error) ? new GraphQLError(error.message, { extensions: { code: error.code } }) : error;
+}
+
+/** Rethrows a rejection as `toGraphQLError` says. */
+export const rethrowCoded = (error: unknown): never => {
+  throw toGraphQLError(error);
+};
+
 export function maskError(error: unknown, message: string = INTERNAL_ERROR_MESSAGE): Error {
   if (error instanceof GraphQLError) {
     const original = error.originalError;
@@ -35,16 +49,17 @@ export function maskError(error: unknown, message: string = INTERNAL_ERROR_MESSA
   return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
-/** Yoga attaches the parser's own error (with a piece of the body) to some HTTP errors. */
+/**
+ * Request-parsing errors as users should get them: Yoga attaches the parser's own error
+ * (with a piece of the body) to some, and marks them to be sent with status 200 to
+ * `application/json` clients; a body that cannot be parsed is a 400 whatever the client
+ * accepts. Edited in place: a new object would make Yoga log a client's mistake as a
+ * server error.
+ */
 function withoutInternals(error: GraphQLError): GraphQLError {
-  if (!error.extensions || !('originalError' in error.extensions)) return error;
-  const { originalError: _dropped, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions,
-  });
+  const extensions = error.extensions as Record<string, unknown>;
+  delete extensions['originalError'];
+  const http = extensions['http'] as { spec?: boolean } | undefined;
+  if (extensions['code'] === 'BAD_REQUEST' && http?.spec === true) delete http.spec;
+  return error;
 }

@@ -29,9 +29,9 @@ export interface Stack {
   /** base URL of the GraphQL server, e.g. http://127.0.0.1:1234 */
   url: string;
   /** POSTs an operation to /graphql; sends the demo key unless `headers` says otherwise */
-  gql<TData = Record<string, unknown>>(
-    query: string | TypedDocumentNode<TData, Record<string, unknown>>,
-    variables?: Record<string, unknown>,
+  gql<TData = Record<string, unknown>, TVariables = Record<string, unknown>>(
+    query: string | TypedDocumentNode<TData, TVariables>,
+    variables?: TVariables,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<TData>>;
   close(): Promise<void>;

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_TALKSTACK_API_URL, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('has the contract defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '0.0.0.0',
+      talkstackApiUrl: DEFAULT_TALKSTACK_API_URL,
+      talkstackApiKey: undefined,
+      talkstackProjectId: undefined,
+      demo: true,
+      upstreamConcurrency: 64,
+      upstreamTimeoutMs: 10_000,
+      upstreamRetries: 2,
+      maxCallsPerRequest: 500,
+      cacheTtlSeconds: 3600,
+      redisUrl: undefined,
+      callPollIntervalMs: 2000,
+      callWatchMaxSeconds: 3600,
+      graphiql: true,
+      introspection: true,
+      maxDepth: 8,
+      maxAliases: 20,
+      maxTokens: 2000,
+      maxBodyBytes: 1_048_576,
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      TALKSTACK_API_URL: 'http://127.0.0.1:9000/v1/',
+      TALKSTACK_API_KEY: 'k',
+      TALKSTACK_PROJECT_ID: 'p',
+      UPSTREAM_CONCURRENCY: '8',
+      UPSTREAM_TIMEOUT_MS: '500',
+      UPSTREAM_RETRIES: '0',
+      MAX_CALLS_PER_REQUEST: '10',
+      CACHE_TTL_SECONDS: '0',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CALL_POLL_INTERVAL_MS: '100',
+      CALL_WATCH_MAX_SECONDS: '60',
+      GRAPHIQL: 'false',
+      GRAPHQL_INTROSPECTION: '0',
+      MAX_DEPTH: '5',
+      MAX_ALIASES: '3',
+      MAX_TOKENS: '100',
+      MAX_BODY_BYTES: '1000',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      talkstackApiUrl: 'http://127.0.0.1:9000/v1',
+      talkstackApiKey: 'k',
+      talkstackProjectId: 'p',
+      demo: false,
+      upstreamConcurrency: 8,
+      upstreamTimeoutMs: 500,
+      upstreamRetries: 0,
+      maxCallsPerRequest: 10,
+      cacheTtlSeconds: 0,
+      redisUrl: 'redis://127.0.0.1:6379',
+      callPollIntervalMs: 100,
+      callWatchMaxSeconds: 60,
+      graphiql: false,
+      introspection: false,
+      maxDepth: 5,
+      maxAliases: 3,
+      maxTokens: 100,
+      maxBodyBytes: 1000,
+    });
+  });
+
+  it('turns demo mode on only when no upstream is configured, unless TALKSTACK_DEMO says otherwise', () => {
+    expect(loadConfig({}).demo).toBe(true);
+    expect(loadConfig({ TALKSTACK_API_KEY: 'k' }).demo).toBe(false);
+    expect(loadConfig({ TALKSTACK_API_URL: 'https://example.test' }).demo).toBe(false);
+    expect(loadConfig({ TALKSTACK_API_KEY: 'k', TALKSTACK_DEMO: 'true' }).demo).toBe(true);
+    expect(loadConfig({ TALKSTACK_DEMO: '0' }).demo).toBe(false);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', TALKSTACK_API_KEY: ' ' })).toMatchObject({ port: 4000, talkstackApiKey: undefined });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['UPSTREAM_CONCURRENCY', '0'],
+    ['UPSTREAM_TIMEOUT_MS', '1.5'],
+    ['UPSTREAM_RETRIES', '-1'],
+    ['TALKSTACK_API_URL', 'not a url'],
+    ['TALKSTACK_API_URL', 'ftp://example.test'],
+    ['REDIS_URL', 'http://127.0.0.1'],
+    ['GRAPHIQL', 'maybe'],
+    ['TALKSTACK_DEMO', 'sometimes'],
+    ['MAX_BODY_BYTES', '1e6'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid setting ${name}: `));
+  });
+});
