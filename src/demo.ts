@@ -50,7 +50,9 @@ function demoQuery(sids: readonly string[], liveSid: string): string {
 # Run "DashboardPage" (the ▶ button), then try "OneCall" or "WatchCall".
 
 query DashboardPage {
-  calls(sids: ${JSON.stringify(sids)}) {
+  calls(sids: [
+${sids.map((sid) => `    ${JSON.stringify(sid)}`).join('\n')}
+  ]) {
     sid
     status
     isFinal

@@ -11,8 +11,10 @@ const scriptJson = (value: unknown) =>
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function renderGraphiQLPage(options: Record<string, unknown> & { title?: string }): string {
+export function renderGraphiQLPage(options: Record<string, unknown> & { title?: string; defaultQuery?: string }): string {
   const title = escapeHtml(options.title ?? 'GraphiQL');
+  // Yoga's GraphiQL app opens with `query`; `defaultQuery` only fills new tabs.
+  const appOptions = { query: options.defaultQuery, ...options };
   const assets = GRAPHIQL_ASSETS_PREFIX;
   const workers = {
     editorWorkerService: `${assets}/editor.worker.js`,
@@ -34,7 +36,7 @@ const workerUrls = ${scriptJson(workers)};
 self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (_moduleId, label) => workerUrls[label] ?? workerUrls.editorWorkerService };
 </script>
 <script src="${assets}/yoga-graphiql.umd.js"></script>
-<script>YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), ${scriptJson(options)});</script>
+<script>YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), ${scriptJson(appOptions)});</script>
 </body>
 </html>`;
 }
