@@ -39,15 +39,49 @@ export function toPhoneNumber(value: string | null): string | null {
   return E164.test(compact) ? compact : null;
 }
 
-/** RFC 2822 (or any form Date parses unambiguously) → ISO 8601 in UTC. */
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** RFC 2822: `[Tue, ]30 Jan 2024 13:39:53 +0000` (seconds optional; GMT/UT/UTC/Z as zones). */
+const RFC_2822 =
+  /^(?:[a-z]{3},\s*)?(\d{1,2})\s+([a-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|gmt|ut|utc|z)$/i;
+/** ISO 8601 / RFC 3339 date-time with an explicit zone. */
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * RFC 2822 (what Talkstack documents) or ISO 8601 with a zone → ISO 8601 in UTC; anything
+ * else is null. `Date.parse` alone is too lenient: it makes dates out of text like "call 12"
+ * and reads zone-less text in the server's local time.
+ */
 export function toIsoDate(value: string | null): string | null {
-  if (value === null || value.trim() === '') return null;
-  const time = Date.parse(value);
-  if (!Number.isFinite(time)) return null;
-  const date = new Date(time);
-  // Years outside 0000–9999 print in an extended form that is not an RFC 3339 date-time.
-  const year = date.getUTCFullYear();
-  return year >= 0 && year <= 9999 ? date.toISOString() : null;
+  if (value === null) return null;
+  const text = value.trim();
+  const rfc = RFC_2822.exec(text);
+  if (rfc) {
+    const [, day, month, year, hour, minute, second = '0', zone = ''] = rfc;
+    const monthIndex = MONTHS.indexOf((month ?? '').toLowerCase());
+    if (monthIndex < 0) return null;
+    return utcIso(Number(year), monthIndex, Number(day), Number(hour), Number(minute), Number(second), zoneOffsetMinutes(zone));
+  }
+  const iso = ISO_8601.exec(text);
+  if (iso) {
+    const [, year, month, day, hour, minute, second = '0', zone = ''] = iso;
+    return utcIso(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), zoneOffsetMinutes(zone));
+  }
+  return null;
+}
+
+function zoneOffsetMinutes(zone: string): number {
+  const numeric = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (!numeric) return 0; // GMT, UT, UTC, Z
+  const minutes = Number(numeric[2]) * 60 + Number(numeric[3]);
+  return numeric[1] === '-' ? -minutes : minutes;
+}
+
+/** The instant, or null when a part is out of range (Date.UTC would roll 31 Feb into March). */
+function utcIso(year: number, month: number, day: number, hour: number, minute: number, second: number, offsetMinutes: number): string | null {
+  if (hour > 23 || minute > 59 || second > 60 || Math.abs(offsetMinutes) > 18 * 60) return null;
+  const local = new Date(Date.UTC(year, month, day, hour, minute, Math.min(second, 59)));
+  if (local.getUTCFullYear() !== year || local.getUTCMonth() !== month || local.getUTCDate() !== day) return null;
+  return new Date(local.getTime() - offsetMinutes * 60_000).toISOString();
 }
 
 export function toDurationSeconds(value: number | null): number | null {

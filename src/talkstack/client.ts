@@ -52,6 +52,20 @@ const isTableStatus = (status: number) => [400, 401, 403, 404, 429].includes(sta
 /** Bodies without content by definition cannot be passed to `new Response`. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
+const IMF_FIXDATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * The only header ky needs from a try is `Retry-After`, and only a valid one: ky would wait
+ * its full cap for an unparsable value, and would also honour rate-limit headers the
+ * contract does not (X-RateLimit-Reset…). Unparsable means "not sent": normal backoff.
+ */
+function retryHeaders(headers: Headers): Record<string, string> {
+  const retryAfter = headers.get('retry-after')?.trim();
+  if (!retryAfter) return {};
+  const valid = /^\d+(\.\d+)?$/.test(retryAfter) || (IMF_FIXDATE.test(retryAfter) && Number.isFinite(Date.parse(retryAfter)));
+  return valid ? { 'retry-after': retryAfter } : {};
+}
+
 /** A try that outlived `timeoutMs`. Thrown inside ky, so ky retries it like a network error. */
 class TryTimeoutError extends Error {
   override name = 'TryTimeoutError';
@@ -69,7 +83,7 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
       return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
         status: response.status,
         statusText: response.statusText,
-        headers: response.headers,
+        headers: retryHeaders(response.headers),
       });
     } catch (error) {
       if (timeout.aborted) throw new TryTimeoutError('upstream try timed out');
