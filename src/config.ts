@@ -3,6 +3,7 @@
  * An invalid value stops start-up with a message naming the variable (contract: "Start-up").
  */
 import { z } from 'zod';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export interface Config {
   port: number;
@@ -27,6 +28,7 @@ export interface Config {
   maxAliases: number;
   maxTokens: number;
   maxBodyBytes: number;
+  logLevel: LogLevel;
 }
 
 export const DEFAULT_TALKSTACK_API_URL = 'https://api.talkstackai.com';
@@ -87,6 +89,7 @@ const settings = {
   MAX_ALIASES: integer(0, 100_000),
   MAX_TOKENS: integer(1, 10_000_000),
   MAX_BODY_BYTES: integer(1, 1_073_741_824),
+  LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
 } as const;
 
 type Settings = typeof settings;
@@ -136,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxAliases: v.MAX_ALIASES ?? 20,
     maxTokens: v.MAX_TOKENS ?? 2000,
     maxBodyBytes: v.MAX_BODY_BYTES ?? 1_048_576,
+    logLevel: v.LOG_LEVEL ?? 'info',
   };
 }
 

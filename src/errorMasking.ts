@@ -49,17 +49,23 @@ export function maskError(error: unknown, message: string = INTERNAL_ERROR_MESSA
   return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
+/** Failures of the request itself, sent before anything executes. */
+const REQUEST_FAILURES = new Set(['BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+
 /**
- * Request-parsing errors as users should get them: Yoga attaches the parser's own error
- * (with a piece of the body) to some, and marks them to be sent with status 200 to
- * `application/json` clients; a body that cannot be parsed is a 400 whatever the client
- * accepts. Edited in place: a new object would make Yoga log a client's mistake as a
- * server error.
+ * Request failures as users should get them: Yoga attaches the parser's own error (with a
+ * piece of the body) to some, and marks them to be sent with status 200 to
+ * `application/json` clients. A request that cannot be parsed or validated (a limit
+ * included) is answered 400 whatever the client accepts: nothing was executed. Edited in
+ * place: a new object would make Yoga log a client's mistake as a server error.
  */
 function withoutInternals(error: GraphQLError): GraphQLError {
   const extensions = error.extensions as Record<string, unknown>;
   delete extensions['originalError'];
-  const http = extensions['http'] as { spec?: boolean } | undefined;
-  if (extensions['code'] === 'BAD_REQUEST' && http?.spec === true) delete http.spec;
+  if (REQUEST_FAILURES.has(extensions['code'] as string)) {
+    const http = extensions['http'] as { spec?: boolean; status?: number } | undefined;
+    extensions['http'] = { ...http, status: http?.status ?? 400 };
+    delete (extensions['http'] as { spec?: boolean }).spec;
+  }
   return error;
 }

@@ -12,16 +12,24 @@ import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { maskError } from './errorMasking.js';
 import { serveGraphiQLAsset } from './graphiql/graphiqlAssets.js';
+import { hasUndeclaredBody, readLimitedBody, refuseOversized } from './http/requestLimits.js';
 import { renderGraphiQLPage } from './graphiql/graphiqlPage.js';
+import { introspectionPlugins } from './limits/introspectionPolicy.js';
+import { useOperationLimits } from './limits/limitsPlugin.js';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createTalkstackClient } from './talkstack/client.js';
 import { makeCredential } from './talkstack/credentials.js';
 import { Limiter } from './talkstack/limiter.js';
+import { createLogger, type Logger, yogaLoggerFrom } from './logger.js';
 
 export const GRAPHQL_PATH = '/graphql';
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export interface ServerOptions {
   /** the query GraphiQL opens with */
   graphiqlDefaultQuery?: string;
+  /** where logs go; by default JSON lines on stdout at LOG_LEVEL */
+  logger?: Logger;
 }
 
 export interface CallsServer {
@@ -51,6 +59,7 @@ query Call($sid: ID!, $projectId: ID) {
 `;
 
 export function createServer(config: Config, options: ServerOptions = {}): CallsServer {
+  const logger = options.logger ?? createLogger(config.logLevel);
   const limiter = new Limiter(config.upstreamConcurrency);
   const client = createTalkstackClient({
     baseUrl: config.talkstackApiUrl,
@@ -64,9 +73,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: '/health',
     landingPage: false,
+    logging: yogaLoggerFrom(logger),
     context: createContextFactory({
       config,
-      fetchCall: upstreamFetchCall(client),
+      fetchCall: upstreamFetchCall(client, logger),
       serviceCredential: makeCredential(undefined, config.talkstackApiKey),
     }),
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
@@ -78,10 +88,24 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
         }
       : false,
     renderGraphiQL: renderGraphiQLPage,
+    plugins: [
+      // Browsers may send GETs and "simple" POSTs cross-site without a preflight: those must
+      // carry this header. JSON POSTs (GraphiQL, fetch clients, SSE) are unaffected.
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      useOperationLimits(config),
+      ...introspectionPlugins(config.introspection),
+    ],
   });
 
   const http = createHttpServer((req, res) => {
+    if (refuseOversized(req, res, config.maxBodyBytes)) return;
     if (config.graphiql && serveGraphiQLAsset(req, res)) return;
+    if (hasUndeclaredBody(req)) {
+      void readLimitedBody(req, res, config.maxBodyBytes).then((ok) => {
+        if (ok) void yoga(req, res);
+      });
+      return;
+    }
     void yoga(req, res);
   });
 

@@ -24,6 +24,7 @@ describe('configuration', () => {
       maxAliases: 20,
       maxTokens: 2000,
       maxBodyBytes: 1_048_576,
+      logLevel: 'info',
     });
   });
 
@@ -48,6 +49,7 @@ describe('configuration', () => {
       MAX_ALIASES: '3',
       MAX_TOKENS: '100',
       MAX_BODY_BYTES: '1000',
+      LOG_LEVEL: 'WARN',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -70,6 +72,7 @@ describe('configuration', () => {
       maxAliases: 3,
       maxTokens: 100,
       maxBodyBytes: 1000,
+      logLevel: 'warn',
     });
   });
 
@@ -97,6 +100,7 @@ describe('configuration', () => {
     ['GRAPHIQL', 'maybe'],
     ['TALKSTACK_DEMO', 'sometimes'],
     ['MAX_BODY_BYTES', '1e6'],
+    ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid setting ${name}: `));

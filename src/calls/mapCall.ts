@@ -8,7 +8,7 @@ import type { Call, CallAddress, Recording, RecordingFormat, ShiftData } from '.
 import { isFinalStatus, toCallStatus } from './callStatus.js';
 
 const MAX_INT = 2_147_483_647;
-const TWILIO_RECORDING_PATH = /\/Recordings\/(RE[0-9a-f]{32})(\.[a-z0-9]+)?$/i;
+const TWILIO_RECORDING_PATH = /\/Recordings\/(RE[0-9a-fA-F]{32})(\.[A-Za-z0-9]+)?$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const PHONE_FORMATTING = /[\s().-]/g;
 
@@ -76,22 +76,31 @@ function zoneOffsetMinutes(zone: string): number {
   return numeric[1] === '-' ? -minutes : minutes;
 }
 
-/** The instant, or null when a part is out of range (Date.UTC would roll 31 Feb into March). */
+/**
+ * The instant, or null when a part is out of range (31 Feb would roll into March) or the
+ * instant falls outside years 0000–9999, which RFC 3339 (the DateTime scalar) cannot write.
+ */
 function utcIso(year: number, month: number, day: number, hour: number, minute: number, second: number, offsetMinutes: number): string | null {
   if (hour > 23 || minute > 59 || second > 60 || Math.abs(offsetMinutes) > 18 * 60) return null;
-  const local = new Date(Date.UTC(year, month, day, hour, minute, Math.min(second, 59)));
+  const local = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999.
+  local.setUTCFullYear(year, month, day);
+  local.setUTCHours(hour, minute, Math.min(second, 59), 0);
   if (local.getUTCFullYear() !== year || local.getUTCMonth() !== month || local.getUTCDate() !== day) return null;
-  return new Date(local.getTime() - offsetMinutes * 60_000).toISOString();
+  const instant = new Date(local.getTime() - offsetMinutes * 60_000);
+  const instantYear = instant.getUTCFullYear();
+  return instantYear >= 0 && instantYear <= 9999 ? instant.toISOString() : null;
 }
 
 export function toDurationSeconds(value: number | null): number | null {
   if (value === null || !Number.isFinite(value) || value < 0) return null;
-  const seconds = Math.floor(value);
+  // Math.max turns -0 into 0.
+  const seconds = Math.max(0, Math.floor(value));
   return seconds <= MAX_INT ? seconds : null;
 }
 
 export function toCost(value: number | null): number | null {
-  return value === null || !Number.isFinite(value) || value < 0 ? null : value;
+  return value === null || !Number.isFinite(value) || value < 0 ? null : Math.max(0, value);
 }
 
 export function toRecordings(urls: readonly string[]): Recording[] {

@@ -5,6 +5,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { configWith, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { createServer, type CallsServer, type ServerOptions } from '../../src/server.js';
 import {
   DEMO_API_KEY,
@@ -28,6 +29,8 @@ export interface Stack {
   server: CallsServer;
   /** base URL of the GraphQL server, e.g. http://127.0.0.1:1234 */
   url: string;
+  /** every log line the server wrote (JSON text), at debug level and above */
+  logs: string[];
   /** POSTs an operation to /graphql; sends the demo key unless `headers` says otherwise */
   gql<TData = Record<string, unknown>, TVariables = Record<string, unknown>>(
     query: string | TypedDocumentNode<TData, TVariables>,
@@ -56,7 +59,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     upstreamTimeoutMs: 2000,
     ...options.config,
   });
-  const server = createServer(config, options.server);
+  const logs: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
+  const server = createServer(config, { logger, ...options.server });
   const url = await server.listen(0, '127.0.0.1');
   const defaultHeaders = options.defaultHeaders ?? { 'x-api-key': DEMO_API_KEY };
 
@@ -64,6 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sim,
     server,
     url,
+    logs,
     async gql(query, variables, headers) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',

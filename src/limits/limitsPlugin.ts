@@ -1,0 +1,48 @@
+/**
+ * The operation limits of the contract as one Yoga plugin: MAX_TOKENS through graphql's own
+ * parser, MAX_DEPTH and MAX_ALIASES as validation rules. Everything here happens once per
+ * distinct document: Yoga caches parse and validation results.
+ */
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.js';
+import { maxAliasesRule, maxDepthRule, VALIDATION_FAILED } from './operationLimits.js';
+
+// graphql 16 spells it "more that"; accept the corrected spelling too.
+const TOO_MANY_TOKENS = /Document contains more tha[nt] \d+ tokens/;
+
+export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth' | 'maxAliases'>): Plugin {
+  const depthRule = maxDepthRule(config.maxDepth);
+  const aliasesRule = maxAliasesRule(config.maxAliases);
+  return {
+    onParse({ parseFn, setParseFn }) {
+      setParseFn((source, options) => {
+        try {
+          return parseFn(source, { ...options, maxTokens: config.maxTokens });
+        } catch (error) {
+          if (error instanceof GraphQLError && TOO_MANY_TOKENS.test(error.message)) {
+            throw new GraphQLError(`The document has more than ${config.maxTokens} tokens (MAX_TOKENS).`, {
+              extensions: { code: VALIDATION_FAILED, http: { status: 400 } },
+            });
+          }
+          throw error;
+        }
+      });
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(depthRule);
+      addValidationRule(aliasesRule);
+      // Nothing executes for an invalid operation: answer 400 whatever the client accepts.
+      // (Yoga otherwise sends 200 to `application/json` clients; `spec: false` keeps it from
+      // doing so, whichever of the two hooks runs first.)
+      return ({ valid, result }) => {
+        if (valid) return;
+        for (const error of result) {
+          const extensions = error.extensions as Record<string, unknown>;
+          extensions['code'] ??= VALIDATION_FAILED;
+          extensions['http'] = { ...(extensions['http'] as object | undefined), spec: false, status: 400 };
+        }
+      };
+    },
+  };
+}
