@@ -127,7 +127,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     },
     close() {
       return new Promise((resolve) => {
-        http.close(() => resolve());
+        http.close(() => {
+          client.close();
+          resolve();
+        });
         http.closeAllConnections();
       });
     },

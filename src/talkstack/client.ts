@@ -2,8 +2,8 @@
  * The Talkstack client: one POST per call, with the caller's credential, a per-try timeout,
  * retries with backoff, and every outcome classified into a domain error.
  *
- * ky drives retries and backoff. The limiter slot and the per-try timeout live in the fetch
- * function handed to ky (`tryOnce`), so that
+ * ky drives retries and backoff. The limiter slot and the per-try timeout live in the
+ * transport handed to ky as its `fetch` (see transport.ts), so that
  *   - a request waiting to retry (Retry-After, backoff) does not hold a concurrency slot, and
  *   - the timeout covers the whole try, body included (ky's own stops at the headers).
  */
@@ -21,6 +21,7 @@ import {
 import { type Credential, credentialHeaders } from './credentials.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
 import type { Limiter } from './limiter.js';
+import { createTransport, TryTimeoutError } from './transport.js';
 import { CALL_PATH, type CallRequestBody } from './wire.js';
 
 export interface TalkstackClientOptions {
@@ -40,6 +41,8 @@ export interface TalkstackClient {
    * Rejects only with a `CallDataError`; never with anything carrying the credential.
    */
   fetchCall(request: CallRequestBody, credential: Credential): Promise<TalkstackCall | null>;
+  /** closes pooled upstream connections */
+  close(): void;
 }
 
 const RETRY_AFTER_CAP_MS = 5000;
@@ -49,53 +52,17 @@ const SERVER_ERRORS = Array.from({ length: 100 }, (_, i) => 500 + i);
 const RETRIED_STATUSES = [429, ...SERVER_ERRORS];
 /** Statuses of the contract's error table; any other non-2xx with a string `status` is the call. */
 const isTableStatus = (status: number) => [400, 401, 403, 404, 429].includes(status) || status >= 500;
-/** Bodies without content by definition cannot be passed to `new Response`. */
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
-
-const IMF_FIXDATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-
-/**
- * The only header ky needs from a try is `Retry-After`, and only a valid one: ky would wait
- * its full cap for an unparsable value, and would also honour rate-limit headers the
- * contract does not (X-RateLimit-Reset…). Unparsable means "not sent": normal backoff.
- */
-function retryHeaders(headers: Headers): Record<string, string> {
-  const retryAfter = headers.get('retry-after')?.trim();
-  if (!retryAfter) return {};
-  const valid = /^\d+(\.\d+)?$/.test(retryAfter) || (IMF_FIXDATE.test(retryAfter) && Number.isFinite(Date.parse(retryAfter)));
-  return valid ? { 'retry-after': retryAfter } : {};
-}
-
-/** A try that outlived `timeoutMs`. Thrown inside ky, so ky retries it like a network error. */
-class TryTimeoutError extends Error {
-  override name = 'TryTimeoutError';
-}
 
 export function createTalkstackClient(options: TalkstackClientOptions): TalkstackClient {
-  const { limiter, timeoutMs } = options;
-
-  const tryOnce = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const release = await limiter.acquire();
-    const timeout = AbortSignal.timeout(timeoutMs);
-    try {
-      const response = await fetch(input, { ...init, signal: timeout, redirect: 'manual' });
-      const body = await response.arrayBuffer();
-      return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: retryHeaders(response.headers),
-      });
-    } catch (error) {
-      if (timeout.aborted) throw new TryTimeoutError('upstream try timed out');
-      throw error;
-    } finally {
-      release();
-    }
-  };
+  const transport = createTransport({
+    timeoutMs: options.timeoutMs,
+    limiter: options.limiter,
+    protocol: new URL(options.baseUrl).protocol,
+  });
 
   const api = ky.create({
     prefixUrl: options.baseUrl,
-    fetch: tryOnce,
+    fetch: transport,
     timeout: false,
     throwHttpErrors: (status) => RETRIED_STATUSES.includes(status),
     retry: {
@@ -112,6 +79,7 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
   });
 
   return {
+    close: () => transport.close(),
     async fetchCall(request, credential) {
       let response: Response;
       try {
