@@ -5,6 +5,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.js';
 import { upstreamFetchCall } from './calls/fetchCall.js';
@@ -12,15 +13,14 @@ import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { maskError } from './errorMasking.js';
 import { serveGraphiQLAsset } from './graphiql/graphiqlAssets.js';
-import { hasUndeclaredBody, readLimitedBody, refuseOversized } from './http/requestLimits.js';
 import { renderGraphiQLPage } from './graphiql/graphiqlPage.js';
+import { hasUndeclaredBody, readLimitedBody, refuseOversized } from './http/requestLimits.js';
 import { introspectionPlugins } from './limits/introspectionPolicy.js';
 import { useOperationLimits } from './limits/limitsPlugin.js';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { createLogger, type Logger, yogaLoggerFrom } from './logger.js';
 import { createTalkstackClient } from './talkstack/client.js';
 import { makeCredential } from './talkstack/credentials.js';
 import { Limiter } from './talkstack/limiter.js';
-import { createLogger, type Logger, yogaLoggerFrom } from './logger.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -79,7 +79,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       fetchCall: upstreamFetchCall(client, logger),
       serviceCredential: makeCredential(undefined, config.talkstackApiKey),
     }),
-    maskedErrors: { maskError: (error, message) => maskError(error, message) },
+    maskedErrors: { maskError },
     graphiql: config.graphiql
       ? {
           title: 'Talkstack calls · GraphiQL',

@@ -20,8 +20,8 @@ function refuse(res: ServerResponse, status: 413 | 414, message: string): void {
 const tooLargeMessage = (max: number) => `The request body is larger than ${max} bytes (MAX_BODY_BYTES).`;
 
 /**
- * Answers and returns true when the request is over a limit. When it returns false and
- * `bufferedBody` is needed (no Content-Length), call `readLimitedBody` before passing on.
+ * Answers and returns true when the URL or the declared body is over its limit. A body of
+ * unknown length (`hasUndeclaredBody`) still has to go through `readLimitedBody`.
  */
 export function refuseOversized(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): boolean {
   if ((req.url?.length ?? 0) > MAX_URL_BYTES) {
