@@ -10,7 +10,7 @@ import http from 'node:http';
 import { DEMO_API_KEY, DEMO_CALLS, DEMO_PROJECT_ID, startSimulator } from '../src/simulator/index.js';
 import { createTalkstackClient } from '../src/talkstack/client.js';
 import { makeCredential } from '../src/talkstack/credentials.js';
-import { Limiter } from '../src/talkstack/limiter.js';
+import { UpstreamScheduler } from '../src/talkstack/scheduler.js';
 
 const calls = Number(process.env['BENCH_CALLS'] ?? 6000);
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
@@ -20,7 +20,7 @@ const sim = await startSimulator({});
 const sids = DEMO_CALLS.map((call) => call.sid);
 const credential = makeCredential(undefined, DEMO_API_KEY);
 if (!credential) throw new Error('no credential');
-const client = createTalkstackClient({ baseUrl: sim.url, timeoutMs: 5000, retries: 2, limiter: new Limiter(concurrency) });
+const client = createTalkstackClient({ baseUrl: sim.url, timeoutMs: 5000, retries: 2, maxBodyBytes: 262144, scheduler: new UpstreamScheduler(concurrency) });
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
 function bareRequest(sid: string): Promise<unknown> {

@@ -17,6 +17,8 @@ export interface Config {
   upstreamConcurrency: number;
   upstreamTimeoutMs: number;
   upstreamRetries: number;
+  /** largest upstream answer read */
+  upstreamMaxBodyBytes: number;
   maxCallsPerRequest: number;
   cacheTtlSeconds: number;
   redisUrl: string | undefined;
@@ -78,6 +80,7 @@ const settings = {
   UPSTREAM_CONCURRENCY: integer(1, 10_000),
   UPSTREAM_TIMEOUT_MS: integer(1, 600_000),
   UPSTREAM_RETRIES: integer(0, 10),
+  UPSTREAM_MAX_BODY_BYTES: integer(1024, 1_073_741_824),
   MAX_CALLS_PER_REQUEST: integer(1, 100_000),
   CACHE_TTL_SECONDS: integer(0, 31_536_000),
   REDIS_URL: z.string().trim().pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
@@ -128,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamConcurrency: v.UPSTREAM_CONCURRENCY ?? 64,
     upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS ?? 10_000,
     upstreamRetries: v.UPSTREAM_RETRIES ?? 2,
+    upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES ?? 262_144,
     maxCallsPerRequest: v.MAX_CALLS_PER_REQUEST ?? 500,
     cacheTtlSeconds: v.CACHE_TTL_SECONDS ?? 3600,
     redisUrl: v.REDIS_URL,

@@ -1,8 +1,10 @@
 /**
- * The per-request GraphQL context: who is asking (the credential) and the call loader that
- * every lookup of the operation shares. Built once per HTTP request by Yoga.
+ * The per-request GraphQL context: who is asking (the credential), the call loader that every
+ * lookup of the operation shares, and the operation's scope (its client's presence). Built
+ * once per HTTP request by Yoga.
  */
 import { CallLoader, type FetchCall } from './calls/callLoader.js';
+import { OperationScope } from './calls/operationScope.js';
 import type { Config } from './config.js';
 import { type Credential, credentialFrom } from './talkstack/credentials.js';
 
@@ -24,13 +26,15 @@ export interface ContextFactoryOptions {
 }
 
 export function createContextFactory({ config, fetchCall, serviceCredential }: ContextFactoryOptions) {
+  const maxCalls = config.maxCallsPerRequest;
   return ({ request }: { request: Request }): Context => {
     const credential = credentialFrom(request.headers, serviceCredential);
+    const signal = request.signal;
     return {
       config,
       credential,
-      calls: credential && new CallLoader({ credential, maxCalls: config.maxCallsPerRequest, fetchCall }),
-      signal: request.signal,
+      calls: credential && new CallLoader({ credential, maxCalls, fetchCall, scope: new OperationScope(signal) }),
+      signal,
     };
   };
 }

@@ -18,6 +18,17 @@ export type ErrorCode =
 
 export abstract class CallDataError extends Error {
   abstract readonly code: ErrorCode;
+  /**
+   * @param message for API users
+   * @param detail for operators' logs only (a network error code such as ECONNREFUSED):
+   *   never part of a response, never a credential
+   */
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
 }
 
 export class BadUserInputError extends CallDataError {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.js';
-import { upstreamFetchCall } from './calls/fetchCall.js';
+import { callFetcher } from './calls/fetchCall.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { maskError } from './errorMasking.js';
@@ -20,7 +20,7 @@ import { useOperationLimits } from './limits/limitsPlugin.js';
 import { createLogger, type Logger, yogaLoggerFrom } from './logger.js';
 import { createTalkstackClient } from './talkstack/client.js';
 import { makeCredential } from './talkstack/credentials.js';
-import { Limiter } from './talkstack/limiter.js';
+import { UpstreamScheduler } from './talkstack/scheduler.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -36,8 +36,10 @@ export interface CallsServer {
   readonly config: Config;
   readonly yoga: YogaServerInstance<Record<string, never>, Context>;
   readonly http: Server;
-  /** the limiter bounding upstream requests of this server */
-  readonly limiter: Limiter;
+  /** the fair, process-wide slots bounding upstream requests of this server */
+  readonly scheduler: UpstreamScheduler;
+  /** upstream fetches in flight, shared by the operations that await them */
+  readonly sharedFetches: { readonly inFlight: number };
   /** listens on `port`/`host` (defaults from config) and resolves with the base URL */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -60,13 +62,15 @@ query Call($sid: ID!, $projectId: ID) {
 
 export function createServer(config: Config, options: ServerOptions = {}): CallsServer {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const limiter = new Limiter(config.upstreamConcurrency);
+  const scheduler = new UpstreamScheduler(config.upstreamConcurrency);
   const client = createTalkstackClient({
     baseUrl: config.talkstackApiUrl,
     timeoutMs: config.upstreamTimeoutMs,
     retries: config.upstreamRetries,
-    limiter,
+    maxBodyBytes: config.upstreamMaxBodyBytes,
+    scheduler,
   });
+  const fetchCall = callFetcher(client, logger);
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -76,7 +80,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     logging: yogaLoggerFrom(logger),
     context: createContextFactory({
       config,
-      fetchCall: upstreamFetchCall(client, logger),
+      fetchCall,
       serviceCredential: makeCredential(undefined, config.talkstackApiKey),
     }),
     maskedErrors: { maskError },
@@ -113,7 +117,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     config,
     yoga,
     http,
-    limiter,
+    scheduler,
+    sharedFetches: fetchCall,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -128,8 +133,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     close() {
       return new Promise((resolve) => {
         http.close(() => {
-          client.close();
-          resolve();
+          void client.close().then(() => resolve());
         });
         http.closeAllConnections();
       });

@@ -92,14 +92,15 @@ describe('UPSTREAM_CONCURRENCY', () => {
     expect(stack.sim.stats.maxInFlight).toBe(4);
   });
 
-  it('bounds requests across concurrent operations too (one limiter per process)', async () => {
+  it('bounds requests across concurrent operations too (one scheduler per process)', async () => {
     stack.sim.resetStats();
     const pages = [0, 1, 2, 3].map((page) => demoSids.slice(page * 8, page * 8 + 8));
     const responses = await Promise.all(pages.map((sids) => stack.gql(CallStatusesDocument, { sids })));
     for (const response of responses) expect(response.body.errors).toBeUndefined();
     expect(stack.sim.stats.requests).toBe(32);
     expect(stack.sim.stats.maxInFlight).toBe(4);
-    expect(stack.server.limiter.active).toBe(0);
+    expect(stack.server.scheduler.inFlight).toBe(0);
+    expect(stack.server.scheduler.waiting).toBe(0);
   });
 
   it('a request waiting to retry does not hold a slot', async () => {

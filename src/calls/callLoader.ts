@@ -9,21 +9,26 @@
  * - results and errors are per key: a failing call never fails its batch neighbours;
  * - each key resolves as soon as its own upstream answer arrives (the batch function hands
  *   DataLoader one promise per key instead of waiting for the whole batch);
- * - a loader serves one credential, which is part of every key, so nothing fetched with one
- *   credential can be answered to another.
+ * - a loader serves one credential, which the fetches below key by, so nothing fetched with
+ *   one credential can be answered to another;
+ * - every fetch is made on behalf of the operation's `OperationScope`, so upstream work for an
+ *   operation whose client has gone can be dropped.
  */
 import DataLoader from 'dataloader';
 import { TooManyCallsError } from '../errors.js';
 import type { Credential } from '../talkstack/credentials.js';
 import type { Call, CallAddress } from './call.js';
+import type { OperationScope } from './operationScope.js';
 
-/** Fetches one call with a credential: null when unknown upstream. */
-export type FetchCall = (address: CallAddress, credential: Credential) => Promise<Call | null>;
+/** Fetches one call with a credential for an operation: null when unknown upstream. */
+export type FetchCall = (address: CallAddress, credential: Credential, scope?: OperationScope) => Promise<Call | null>;
 
 export interface CallLoaderOptions {
   credential: Credential;
   maxCalls: number;
   fetchCall: FetchCall;
+  /** the operation's lifetime; without one, fetches are never dropped */
+  scope?: OperationScope;
 }
 
 export class CallLoader {
@@ -33,11 +38,11 @@ export class CallLoader {
   readonly #loader: DataLoader<string, Call | null>;
   readonly #addresses = new Map<string, CallAddress>();
 
-  constructor({ credential, maxCalls, fetchCall }: CallLoaderOptions) {
+  constructor({ credential, maxCalls, fetchCall, scope }: CallLoaderOptions) {
     this.#credential = credential;
     this.#maxCalls = maxCalls;
     const batch = async (keys: readonly string[]) =>
-      keys.map((key) => fetchCall(this.#addresses.get(key) as CallAddress, credential));
+      keys.map((key) => fetchCall(this.#addresses.get(key) as CallAddress, credential, scope));
     // DataLoader settles each key with its array entry; a promise entry is adopted, which is
     // what lets every key resolve on its own schedule.
     this.#loader = new DataLoader(batch as unknown as DataLoader.BatchLoadFn<string, Call | null>);
@@ -67,7 +72,9 @@ export class CallLoader {
     this.#loader.clear(this.#keyOf(address));
   }
 
+  // One loader serves one credential: the key needs only the address. A sid cannot contain
+  // a newline (see callAddress.ts), so the pair cannot be confused with another.
   #keyOf({ projectId, sid }: CallAddress): string {
-    return JSON.stringify([this.#credential.id, projectId, sid]);
+    return `${projectId}\n${sid}`;
   }
 }

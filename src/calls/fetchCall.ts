@@ -1,27 +1,36 @@
 /**
- * The path from an address to a mapped call: upstream fetch, then mapping. This is the seam
- * where the cross-request cache of final calls wraps the upstream fetch.
+ * The path from an address to a mapped call: upstream fetch, then mapping, with failures
+ * worth an operator's attention logged. `callFetcher` assembles the `fetchCall` seam the
+ * loader uses: shared in-flight fetches in front of this upstream path (and, later, the
+ * cache of final calls in front of those).
  */
 import { isCallDataError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TalkstackClient } from '../talkstack/client.js';
-import type { FetchCall } from './callLoader.js';
 import { mapCall } from './mapCall.js';
+import { shareFetchCall, type SharedFetchCall, type UpstreamFetchCall } from './sharedFetchCall.js';
 
 /** Failures worth an operator's attention (the others are the caller's own mistakes). */
 const UPSTREAM_FAILURES = new Set(['RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE']);
 
-export function upstreamFetchCall(client: TalkstackClient, logger: Logger): FetchCall {
-  return async (address, credential) => {
+export function upstreamFetchCall(client: TalkstackClient, logger: Logger): UpstreamFetchCall {
+  return async (address, credential, cancellation) => {
     try {
-      const upstream = await client.fetchCall(address, credential);
+      const upstream = await client.fetchCall(address, credential, cancellation);
       return upstream && mapCall(address, upstream);
     } catch (error) {
       if (isCallDataError(error) && UPSTREAM_FAILURES.has(error.code)) {
         // The credential's digest, never the credential: enough to tell tenants apart.
-        logger.warn({ code: error.code, sid: address.sid, projectId: address.projectId, credential: credential.id }, error.message);
+        logger.warn(
+          { code: error.code, cause: error.detail, sid: address.sid, projectId: address.projectId, credential: credential.id },
+          error.message,
+        );
       }
       throw error;
     }
   };
+}
+
+export function callFetcher(client: TalkstackClient, logger: Logger): SharedFetchCall {
+  return shareFetchCall(upstreamFetchCall(client, logger));
 }

@@ -1,13 +1,12 @@
 /**
- * The Talkstack client: one POST per call, with the caller's credential, a per-try timeout,
- * retries with backoff, and every outcome classified into a domain error.
+ * The Talkstack client: one POST per call with the caller's credential, retries with
+ * backoff, and every outcome classified into a domain error.
  *
- * ky drives retries and backoff. The limiter slot and the per-try timeout live in the
- * transport handed to ky as its `fetch` (see transport.ts), so that
- *   - a request waiting to retry (Retry-After, backoff) does not hold a concurrency slot, and
- *   - the timeout covers the whole try, body included (ky's own stops at the headers).
+ * Each try takes a slot of the process-wide scheduler (fairly, per tenant), runs one
+ * transport try (timer, body cap), and gives the slot back before anything else happens; a
+ * retry sleeps without a slot and queues again like a new request. The `Cancellation`
+ * stops the whole thing at whatever step it is in when nobody awaits the call any more.
  */
-import ky, { HTTPError } from 'ky';
 import {
   BadUserInputError,
   type CallDataError,
@@ -18,110 +17,142 @@ import {
   UpstreamError,
   UpstreamTimeoutError,
 } from '../errors.js';
-import { type Credential, credentialHeaders } from './credentials.js';
+import { type Cancellation, CancelledError } from './cancellation.js';
+import { type Credential } from './credentials.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
-import type { Limiter } from './limiter.js';
-import { createTransport, TryTimeoutError } from './transport.js';
+import { backoffMs, isTableStatus, retryAfterMs } from './retryPolicy.js';
+import type { UpstreamScheduler } from './scheduler.js';
+import { createTransport, type TryOutcome } from './transport.js';
 import { CALL_PATH, type CallRequestBody } from './wire.js';
+
+const CALL_URL_PATH = `/${CALL_PATH}`;
 
 export interface TalkstackClientOptions {
   /** upstream base URL, e.g. `https://api.talkstackai.com` */
   baseUrl: string;
-  /** per try, body included */
+  /** per try: connecting, headers and the whole body */
   timeoutMs: number;
   /** further tries after a 429, 5xx, network error or timeout */
   retries: number;
-  /** bounds upstream requests in flight; shared by every request of the process */
-  limiter: Limiter;
+  /** largest upstream answer read (`UPSTREAM_MAX_BODY_BYTES`) */
+  maxBodyBytes: number;
+  /** the process-wide upstream slots */
+  scheduler: UpstreamScheduler;
 }
 
 export interface TalkstackClient {
   /**
-   * The call, or null when Talkstack does not know it (404).
-   * Rejects only with a `CallDataError`; never with anything carrying the credential.
+   * The call, or null when Talkstack does not know it (404). Rejects with a `CallDataError`,
+   * or with `CancelledError` once `cancellation` fires; never with anything carrying the
+   * credential.
    */
-  fetchCall(request: CallRequestBody, credential: Credential): Promise<TalkstackCall | null>;
+  fetchCall(request: CallRequestBody, credential: Credential, cancellation?: Cancellation): Promise<TalkstackCall | null>;
   /** closes pooled upstream connections */
-  close(): void;
+  close(): Promise<void>;
 }
 
-const RETRY_AFTER_CAP_MS = 5000;
-const BACKOFF_FIRST_MS = 100;
-const BACKOFF_CAP_MS = 2000;
-const SERVER_ERRORS = Array.from({ length: 100 }, (_, i) => 500 + i);
-const RETRIED_STATUSES = [429, ...SERVER_ERRORS];
-/** Statuses of the contract's error table; any other non-2xx with a string `status` is the call. */
-const isTableStatus = (status: number) => [400, 401, 403, 404, 429].includes(status) || status >= 500;
+/** How a try ended, for the retry loop: a result, or a failure that may be worth another try. */
+type Verdict =
+  | { readonly done: true; readonly call: TalkstackCall | null }
+  | { readonly done: false; readonly retried: boolean; readonly fail: () => CallDataError; readonly waitMs?: number };
+
+const NOT_FOUND: Verdict = { done: true, call: null };
+
+const failure = (retried: boolean, fail: () => CallDataError, waitMs?: number): Verdict => ({ done: false, retried, fail, waitMs });
+
+// Failures are built only when the client gives up, never for a try that is retried.
+const timedOut = failure(true, () => new UpstreamTimeoutError('Talkstack did not answer in time.'));
+const tooLarge = failure(false, () => new UpstreamBadResponseError('Talkstack answered with a body larger than UPSTREAM_MAX_BODY_BYTES.'));
+const badUserInput = failure(false, () => new BadUserInputError('Talkstack rejected the request as invalid (400).'));
+const unauthenticated = failure(false, () => new UnauthenticatedError('Talkstack did not accept the credential (401).'));
+const forbidden = failure(false, () => new ForbiddenError('The credential may not read this call (403).'));
+const notACall = failure(false, () => new UpstreamBadResponseError('Talkstack answered with something that is not a call.'));
+
+export function judge(outcome: TryOutcome, now: number): Verdict {
+  switch (outcome.kind) {
+    case 'timeout':
+      return timedOut;
+    case 'tooLarge':
+      return tooLarge;
+    case 'cancelled':
+      throw new CancelledError();
+    case 'network': {
+      const cause = outcome.cause;
+      return failure(true, () => new UpstreamError('Talkstack could not be reached.', cause));
+    }
+    case 'malformed': {
+      const cause = outcome.cause;
+      return failure(false, () => new UpstreamError('Talkstack answered with something that is not valid HTTP.', cause));
+    }
+    case 'oddStatus': {
+      const status = outcome.status;
+      return failure(false, () => new UpstreamError(`Talkstack answered with an unexpected status (HTTP ${status}).`));
+    }
+    case 'answer':
+      return judgeAnswer(outcome.status, outcome.body, outcome.retryAfter, now);
+  }
+}
+
+function judgeAnswer(status: number, body: Buffer | undefined, retryAfter: string | string[] | undefined, now: number): Verdict {
+  if (isTableStatus(status)) {
+    if (status === 404) return NOT_FOUND;
+    if (status === 400) return badUserInput;
+    if (status === 401) return unauthenticated;
+    if (status === 403) return forbidden;
+    const waitMs = retryAfterMs(retryAfter, now);
+    if (status === 429) return failure(true, () => new RateLimitedError('Talkstack rate limit reached (429); try again later.'), waitMs);
+    return failure(true, () => new UpstreamError(`Talkstack failed to answer (HTTP ${status}).`), waitMs);
+  }
+  const call = body === undefined ? null : decodeCall(parseJson(body.toString('utf8')));
+  if (call) return { done: true, call };
+  if (status >= 200 && status < 300) return notACall;
+  return failure(false, () => new UpstreamError(`Talkstack answered with an unexpected status (HTTP ${status}).`));
+}
+
+/** Resolves after `ms`, or rejects with CancelledError as soon as `cancellation` fires. */
+function sleep(ms: number, cancellation: Cancellation | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (cancellation) cancellation.onCancel = undefined;
+      resolve();
+    }, ms);
+    if (cancellation) {
+      cancellation.onCancel = () => {
+        clearTimeout(timer);
+        reject(new CancelledError());
+      };
+    }
+  });
+}
 
 export function createTalkstackClient(options: TalkstackClientOptions): TalkstackClient {
+  const { scheduler, retries } = options;
   const transport = createTransport({
+    baseUrl: options.baseUrl,
+    connections: scheduler.limit,
     timeoutMs: options.timeoutMs,
-    limiter: options.limiter,
-    protocol: new URL(options.baseUrl).protocol,
-  });
-
-  const api = ky.create({
-    prefixUrl: options.baseUrl,
-    fetch: transport,
-    timeout: false,
-    throwHttpErrors: (status) => RETRIED_STATUSES.includes(status),
-    retry: {
-      limit: options.retries,
-      methods: ['post'],
-      statusCodes: RETRIED_STATUSES,
-      afterStatusCodes: RETRIED_STATUSES,
-      maxRetryAfter: RETRY_AFTER_CAP_MS,
-      backoffLimit: BACKOFF_CAP_MS,
-      delay: (attempt) => BACKOFF_FIRST_MS * 2 ** (attempt - 1),
-      jitter: false,
-      retryOnTimeout: true,
-    },
+    maxBodyBytes: options.maxBodyBytes,
   });
 
   return {
     close: () => transport.close(),
-    async fetchCall(request, credential) {
-      let response: Response;
-      try {
-        response = await api.post(CALL_PATH, {
-          json: { sid: request.sid, projectId: request.projectId } satisfies CallRequestBody,
-          headers: credentialHeaders(credential),
-        });
-      } catch (error) {
-        throw classifyFailure(error);
+    async fetchCall(request, credential, cancellation) {
+      const body = JSON.stringify({ sid: request.sid, projectId: request.projectId } satisfies CallRequestBody);
+      const headers = credential.upstreamHeaders;
+      for (let retry = 0; ; retry++) {
+        if (cancellation?.cancelled) throw new CancelledError();
+        const release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.id, cancellation));
+        let outcome: TryOutcome;
+        try {
+          outcome = await transport.send(CALL_URL_PATH, headers, body, cancellation);
+        } finally {
+          release();
+        }
+        const verdict = judge(outcome, Date.now());
+        if (verdict.done) return verdict.call;
+        if (!verdict.retried || retry >= retries) throw verdict.fail();
+        await sleep(verdict.waitMs ?? backoffMs(retry + 1), cancellation);
       }
-      return readCall(response);
     },
   };
-}
-
-/** A thrown outcome (after ky's retries) as a domain error; the original is dropped on purpose. */
-function classifyFailure(error: unknown): CallDataError {
-  if (error instanceof HTTPError) {
-    return error.response.status === 429
-      ? new RateLimitedError('Talkstack rate limit reached (429); try again later.')
-      : new UpstreamError(`Talkstack failed to answer (HTTP ${error.response.status}).`);
-  }
-  if (error instanceof TryTimeoutError) {
-    return new UpstreamTimeoutError('Talkstack did not answer in time.');
-  }
-  return new UpstreamError('Talkstack could not be reached.');
-}
-
-/** A response ky did not throw for: a 2xx, or a status that is not retried. */
-async function readCall(response: Response): Promise<TalkstackCall | null> {
-  const { status } = response;
-  if (status === 404) return null;
-  if (status === 400) throw new BadUserInputError('Talkstack rejected the request as invalid (400).');
-  if (status === 401) throw new UnauthenticatedError('Talkstack did not accept the credential (401).');
-  if (status === 403) throw new ForbiddenError('The credential may not read this call (403).');
-
-  const body = parseJson(await response.text());
-  const call = decodeCall(body);
-  if (status >= 200 && status < 300) {
-    if (call) return call;
-    throw new UpstreamBadResponseError('Talkstack answered with something that is not a call.');
-  }
-  if (call && !isTableStatus(status)) return call;
-  throw new UpstreamError(`Talkstack answered with an unexpected status (HTTP ${status}).`);
 }

@@ -1,8 +1,8 @@
 /**
  * What a request authenticates with upstream. Both headers are forwarded unchanged when
- * present; `id` is a one-way digest of them, used wherever calls are keyed (loader, caches)
- * so data fetched with one credential is never served to another, and no secret is kept
- * in keys, logs or metrics.
+ * present; `id` is a one-way digest of them, used wherever calls are keyed (loader, shared
+ * fetches, caches, the fair scheduler's tenants) so data fetched with one credential is never
+ * served to another, and no secret is kept in keys, logs or metrics.
  */
 import { createHash } from 'node:crypto';
 import { API_KEY_HEADER, AUTHORIZATION_HEADER } from './wire.js';
@@ -10,8 +10,10 @@ import { API_KEY_HEADER, AUTHORIZATION_HEADER } from './wire.js';
 export interface Credential {
   readonly authorization?: string;
   readonly apiKey?: string;
-  /** sha256 of both headers; safe to log and to use as a cache key part */
+  /** sha256 of both headers; safe to log and to use as a key part */
   readonly id: string;
+  /** the headers of an upstream call made with it (credential and content type), built once */
+  readonly upstreamHeaders: Readonly<Record<string, string>>;
 }
 
 interface HeaderSource {
@@ -23,7 +25,30 @@ export function makeCredential(authorization: string | undefined, apiKey: string
   const id = createHash('sha256')
     .update(`${authorization ?? ''}\u0000${apiKey ?? ''}`)
     .digest('base64url');
-  return { ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id };
+  const upstreamHeaders: Record<string, string> = { 'content-type': 'application/json' };
+  if (authorization) upstreamHeaders[AUTHORIZATION_HEADER] = authorization;
+  if (apiKey) upstreamHeaders[API_KEY_HEADER] = apiKey;
+  return Object.freeze({ ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id, upstreamHeaders });
+}
+
+/**
+ * Recently seen credentials, so a client sending the same key on every request does not cost
+ * a digest and three objects each time. Bounded: cleared whole when full (cheap, and a
+ * credential seen again is simply rebuilt).
+ */
+const RECENT_LIMIT = 1000;
+const recent = new Map<string, Credential>();
+
+function credentialOf(authorization: string | undefined, apiKey: string | undefined): Credential | undefined {
+  if (!authorization && !apiKey) return undefined;
+  const memoKey = `${authorization ?? ''}\u0000${apiKey ?? ''}`;
+  let credential = recent.get(memoKey);
+  if (!credential) {
+    credential = makeCredential(authorization, apiKey) as Credential;
+    if (recent.size >= RECENT_LIMIT) recent.clear();
+    recent.set(memoKey, credential);
+  }
+  return credential;
 }
 
 /**
@@ -33,10 +58,10 @@ export function makeCredential(authorization: string | undefined, apiKey: string
 export function credentialFrom(headers: HeaderSource, serviceKey: Credential | undefined): Credential | undefined {
   const authorization = headers.get(AUTHORIZATION_HEADER) || undefined;
   const apiKey = headers.get(API_KEY_HEADER) || undefined;
-  return makeCredential(authorization, apiKey) ?? serviceKey;
+  return credentialOf(authorization, apiKey) ?? serviceKey;
 }
 
-/** Headers to send upstream for a credential. */
+/** Headers to send upstream for a credential (without the content type). */
 export function credentialHeaders(credential: Credential): Record<string, string> {
   const headers: Record<string, string> = {};
   if (credential.authorization) headers[AUTHORIZATION_HEADER] = credential.authorization;

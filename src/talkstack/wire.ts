@@ -3,7 +3,7 @@
  * Nothing here is trusted: the client decodes responses in `decode.ts`.
  */
 
-/** Path of the endpoint, relative to `TALKSTACK_API_URL` (no leading slash: ky's prefixUrl). */
+/** Path of the endpoint, relative to `TALKSTACK_API_URL` (which may carry a path prefix of its own). */
 export const CALL_PATH = 'call';
 
 /** Body of `POST {TALKSTACK_API_URL}/call`. */

@@ -1,0 +1,143 @@
+/**
+ * The process-wide upstream slots (`UPSTREAM_CONCURRENCY`), shared fairly between tenants.
+ *
+ * Contract:
+ * - at most `limit` slots are held at once, across every request of the process;
+ * - a free slot is granted at once when nobody waits; otherwise waiters are served one
+ *   tenant at a time in turn (round-robin over the tenants that have someone waiting), and
+ *   in arrival order within a tenant. So one tenant's 500-call page delays another tenant's
+ *   single call by about one upstream round trip, not by the whole page;
+ * - a waiter whose `Cancellation` fires leaves the queue at once (its promise rejects with
+ *   `CancelledError`) and is never granted a slot;
+ * - `Release` is idempotent: a `finally` that runs twice cannot free a slot it does not hold.
+ *
+ * A tenant is the credential's digest: the unit whose rate limit and bill upstream are shared.
+ */
+import { type Cancellation, CancelledError } from './cancellation.js';
+
+export type Release = () => void;
+
+interface Waiter {
+  readonly grant: (release: Release) => void;
+  readonly refuse: (error: Error) => void;
+  readonly cancellation: Cancellation | undefined;
+  /** set when cancelled while queued: skipped when its turn comes */
+  gone: boolean;
+}
+
+/** A FIFO with O(1) shift (an array and a head index, compacted as it drains). */
+class Queue {
+  #items: Waiter[] = [];
+  #head = 0;
+  /** waiters not cancelled */
+  live = 0;
+
+  push(waiter: Waiter): void {
+    this.#items.push(waiter);
+  }
+
+  shift(): Waiter | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const waiter = this.#items[this.#head++];
+    if (this.#head > 64 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return waiter;
+  }
+}
+
+export class UpstreamScheduler {
+  #inFlight = 0;
+  #waiting = 0;
+  /**
+   * Tenants with someone waiting, in the order their turn comes. A Map keeps insertion
+   * order: the tenant served is deleted and, if it still has waiters, set again at the end.
+   */
+  readonly #turns = new Map<string, Queue>();
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+  }
+
+  /** Slots held right now (upstream tries in flight). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Callers queued for a slot right now (cancelled ones excluded). */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /** Tenants with at least one caller queued. */
+  get waitingTenants(): number {
+    return this.#turns.size;
+  }
+
+  /** A slot now if one is free and nobody waits for one, else undefined. No promise made. */
+  tryAcquire(): Release | undefined {
+    if (this.#inFlight >= this.limit || this.#waiting > 0) return undefined;
+    this.#inFlight++;
+    return this.#releaser();
+  }
+
+  /** Resolves with a slot when `tenant`'s turn comes; rejects with CancelledError if cancelled first. */
+  acquire(tenant: string, cancellation?: Cancellation): Promise<Release> {
+    const now = this.tryAcquire();
+    if (now) return Promise.resolve(now);
+    if (cancellation?.cancelled) return Promise.reject(new CancelledError());
+    return new Promise<Release>((grant, refuse) => {
+      const waiter: Waiter = { grant, refuse, cancellation, gone: false };
+      let queue = this.#turns.get(tenant);
+      if (!queue) this.#turns.set(tenant, (queue = new Queue()));
+      const own = queue;
+      own.push(waiter);
+      own.live++;
+      this.#waiting++;
+      if (cancellation) {
+        cancellation.onCancel = () => {
+          // Lazy removal: the entry stays in its queue, marked, and is skipped on its turn;
+          // a tenant left with no live waiter loses its turn at once.
+          waiter.gone = true;
+          this.#waiting--;
+          if (--own.live === 0 && this.#turns.get(tenant) === own) this.#turns.delete(tenant);
+          refuse(new CancelledError());
+        };
+      }
+    });
+  }
+
+  #releaser(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#handOver();
+    };
+  }
+
+  /** A slot came free: give it to the next tenant's next live waiter, or free it. */
+  #handOver(): void {
+    // Every queue in #turns has a live waiter (see the cancel listener), so the first will do.
+    const next = this.#turns.entries().next();
+    if (next.done) {
+      this.#inFlight--;
+      return;
+    }
+    const [tenant, queue] = next.value;
+    this.#turns.delete(tenant);
+    let waiter = queue.shift();
+    while (waiter?.gone) waiter = queue.shift();
+    if (!waiter) {
+      // Not reachable while the invariant holds; if it did not, try the next tenant.
+      this.#handOver();
+      return;
+    }
+    if (--queue.live > 0) this.#turns.set(tenant, queue);
+    this.#waiting--;
+    if (waiter.cancellation) waiter.cancellation.onCancel = undefined;
+    // The slot passes from holder to waiter without being freed, so no one can overtake.
+    waiter.grant(this.#releaser());
+  }
+}
