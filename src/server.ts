@@ -39,7 +39,7 @@ export interface CallsServer {
   /** the fair, process-wide slots bounding upstream requests of this server */
   readonly scheduler: UpstreamScheduler;
   /** upstream fetches in flight, shared by the operations that await them */
-  readonly sharedFetches: { readonly inFlight: number };
+  readonly sharedFetches: { readonly inFlight: number; readonly waiters: number };
   /** listens on `port`/`host` (defaults from config) and resolves with the base URL */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;

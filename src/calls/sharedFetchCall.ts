@@ -25,33 +25,59 @@ import type { Joinable, OperationScope } from './operationScope.js';
 /** One upstream fetch of a call, stopped by `cancellation`. */
 export type UpstreamFetchCall = (address: CallAddress, credential: Credential, cancellation: Cancellation) => Promise<Call | null>;
 
+/** Operations waiting on shared fetches, process-wide per `shareFetchCall`. */
+interface Tally {
+  waiters: number;
+}
+
 class SharedFetch implements Joinable {
   readonly cancellation = new Cancellation();
   readonly scopes: OperationScope[] = [];
   waiters = 0;
   /** a caller without a scope: the fetch is never cancelled */
   pinned = false;
+  settled = false;
   promise!: Promise<Call | null>;
 
+  constructor(private readonly tally: Tally) {}
+
+  join(scope: OperationScope): void {
+    this.waiters++;
+    this.tally.waiters++;
+    this.scopes.push(scope);
+    scope.join(this);
+  }
+
   leave(): void {
+    if (this.settled) return;
+    this.tally.waiters--;
     if (--this.waiters === 0 && !this.pinned) this.cancellation.cancel();
+  }
+
+  settle(): void {
+    this.settled = true;
+    this.tally.waiters -= this.waiters;
+    for (const scope of this.scopes) scope.drop(this);
   }
 }
 
 export interface SharedFetchCall extends FetchCall {
   /** fetches in flight right now (for metrics and tests) */
   readonly inFlight: number;
+  /** operations waiting for them, summed over the fetches (for metrics and tests) */
+  readonly waiters: number;
 }
 
 export function shareFetchCall(fetchUpstream: UpstreamFetchCall): SharedFetchCall {
   const inFlight = new Map<string, SharedFetch>();
+  const tally: Tally = { waiters: 0 };
 
   const start = (key: string, address: CallAddress, credential: Credential): SharedFetch => {
-    const shared = new SharedFetch();
+    const shared = new SharedFetch(tally);
     inFlight.set(key, shared);
     const settled = () => {
       if (inFlight.get(key) === shared) inFlight.delete(key);
-      for (const scope of shared.scopes) scope.drop(shared);
+      shared.settle();
     };
     shared.promise = fetchUpstream(address, credential, shared.cancellation).then(
       (call) => {
@@ -75,12 +101,13 @@ export function shareFetchCall(fetchUpstream: UpstreamFetchCall): SharedFetchCal
     if (!scope) {
       shared.pinned = true;
     } else if (!scope.has(shared)) {
-      shared.waiters++;
-      shared.scopes.push(scope);
-      scope.join(shared);
+      shared.join(scope);
     }
     return shared.promise;
   };
 
-  return Object.defineProperty(fetchCall, 'inFlight', { get: () => inFlight.size }) as SharedFetchCall;
+  return Object.defineProperties(fetchCall, {
+    inFlight: { get: () => inFlight.size },
+    waiters: { get: () => tally.waiters },
+  }) as SharedFetchCall;
 }
