@@ -65,10 +65,10 @@ export function rfc2822(ms: number): string {
   return new Date(ms).toUTCString().replace('GMT', '+0000');
 }
 
-// One Twilio account owns every recording, as it would for a real Talkstack tenant.
-const TWILIO_ACCOUNT_SID = `AC${hex(32)}`;
+// One Twilio account owns every recording, as it would for a real Talkstack tenant (synthetic calls included).
+export const TWILIO_ACCOUNT_SID = `AC${hex(32)}`;
 // Talkstack's outbound lines: calls come from one of these.
-const LINES = ['+14155550132', '+442071838750', '+4930901820'] as const;
+export const LINES = ['+14155550132', '+442071838750', '+4930901820'] as const;
 // Per started minute, like Twilio's outbound voice pricing.
 const PRICE_PER_MINUTE = 0.0135;
 
@@ -98,7 +98,7 @@ function callee(): string {
   return random() < 0.6 ? `+1555010${digits(4)}` : `+447700900${digits(3)}`;
 }
 
-function cost(seconds: number): number {
+export function cost(seconds: number): number {
   return Math.round(Math.ceil(seconds / 60) * PRICE_PER_MINUTE * 10000) / 10000;
 }
 

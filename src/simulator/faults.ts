@@ -7,6 +7,7 @@
  * upstream.
  */
 import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
+import { planStream, type StreamCounters, type StreamPlan } from './stream.js';
 
 /** `match` value that makes a fault apply to every `POST /call`, whatever its sid. */
 export const ANY_SID = '*';
@@ -19,7 +20,10 @@ interface FaultBase {
   times?: number;
 }
 
-/** Answer with this status (and body, default `{ error: '<reason phrase>' }`) instead of the call. */
+/**
+ * Answer with this status (and body, default `{ error: '<reason phrase>' }`) instead of the call.
+ * `status` is any final status Node can write, 200..999; anything else needs a {@link WireFault}.
+ */
 export interface StatusFault extends FaultBase {
   type: 'status';
   status: number;
@@ -32,7 +36,7 @@ export interface StatusFault extends FaultBase {
 /** Answer with these exact bytes: for malformed bodies (`not json`, `[]`, `"str"`, `{}`…). */
 export interface RawFault extends FaultBase {
   type: 'raw';
-  /** Default 200. */
+  /** 200..999, default 200. */
   status?: number;
   body: string;
   /** Default `application/json; charset=utf-8`, so clients cannot reject it on the header alone. */
@@ -55,7 +59,38 @@ export interface DelayFault extends FaultBase {
   ms: number;
 }
 
-export type Fault = StatusFault | RawFault | HangFault | ResetFault | DelayFault;
+/**
+ * Write these exact bytes on the socket, bypassing Node's response writer: for what Node
+ * refuses to write (status 0, 1000, `099`, a 1xx as the final answer, garbage status lines).
+ * Each character is one byte (latin1), so any byte sequence can be written; characters
+ * above U+00FF are refused.
+ */
+export interface WireFault extends FaultBase {
+  type: 'wire';
+  bytes: string;
+  /** After the bytes: `end` (FIN, default) or `destroy` (close without waiting for the client). */
+  close?: 'end' | 'destroy';
+}
+
+/**
+ * A body that is merely big: `{"status":"completed","pad":"xxx…"}`, exactly `bytes` long,
+ * generated chunk by chunk (never whole in memory). For huge, endless and slow ("drip") bodies.
+ */
+export interface StreamFault extends FaultBase {
+  type: 'stream';
+  /** 200..999 but not 204/304 (they cannot carry a body). Default 200. */
+  status?: number;
+  /** Total body bytes (at least the JSON around an empty pad, 31), or `Infinity` for an endless body (no closing `"}`). */
+  bytes: number;
+  /** Bytes per write. Default 65536. */
+  chunkBytes?: number;
+  /** Pause between chunks. Default 0: as fast as the socket drains. */
+  intervalMs?: number;
+  /** Send `content-length` (else chunked). Default true when `bytes` is finite; must be false when endless. */
+  contentLength?: boolean;
+}
+
+export type Fault = StatusFault | RawFault | HangFault | ResetFault | DelayFault | WireFault | StreamFault;
 
 /** A response whose bytes and headers are ready to be written. */
 export interface PreparedResponse {
@@ -69,7 +104,9 @@ export type FaultAction =
   | { readonly kind: 'respond'; readonly response: PreparedResponse }
   | { readonly kind: 'hang' }
   | { readonly kind: 'reset' }
-  | { readonly kind: 'delay'; readonly ms: number };
+  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'wire'; readonly bytes: Buffer; readonly close: 'end' | 'destroy' }
+  | { readonly kind: 'stream'; readonly plan: StreamPlan; readonly counters: StreamCounters };
 
 /** Returned by `injectFault`: lets a test watch or withdraw one fault. */
 export interface FaultHandle {
@@ -79,6 +116,10 @@ export interface FaultHandle {
   readonly hits: number;
   /** Requests it will still apply to (`Infinity` when unlimited, 0 once used up or removed). */
   readonly remaining: number;
+  /** Stream faults: body bytes handed to the socket so far, over all hits (0 for other faults). */
+  readonly bytesSent: number;
+  /** Stream faults: hits whose client went away before the body was complete (0 for other faults). */
+  readonly clientClosed: number;
   /** Withdraw the fault; false when it was already used up or removed. */
   remove(): boolean;
 }
@@ -112,14 +153,19 @@ export function prepareRaw(
   return { status, headers, body };
 }
 
+// Node's writeHead accepts 100..999, but a 1xx is informational: clients wait for another
+// answer after it. A 1xx as the final answer is a wire fault.
 function checkStatus(status: unknown): number {
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
-    throw new RangeError(`fault status must be an integer in 200..599, got ${String(status)}`);
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 999) {
+    throw new RangeError(`fault status must be an integer in 200..999, got ${String(status)}`);
   }
   return status;
 }
 
-function compile(fault: Fault): FaultAction {
+// Latin1 maps each character to one byte; anything above U+00FF would be silently mangled.
+const NOT_A_BYTE = /[^\u0000-\u00ff]/;
+
+function compile(fault: Fault, counters: StreamCounters): FaultAction {
   switch (fault.type) {
     case 'status': {
       const status = checkStatus(fault.status);
@@ -144,6 +190,18 @@ function compile(fault: Fault): FaultAction {
         throw new RangeError(`delay fault ms must be a finite number >= 0, got ${String(fault.ms)}`);
       }
       return { kind: 'delay', ms: fault.ms };
+    }
+    case 'wire': {
+      if (typeof fault.bytes !== 'string') throw new TypeError('wire fault bytes must be a string');
+      if (NOT_A_BYTE.test(fault.bytes)) throw new RangeError('wire fault bytes must be characters U+0000..U+00FF (one byte each)');
+      const close = fault.close ?? 'end';
+      if (close !== 'end' && close !== 'destroy') throw new TypeError(`wire fault close must be 'end' or 'destroy', got ${String(close)}`);
+      return { kind: 'wire', bytes: Buffer.from(fault.bytes, 'latin1'), close };
+    }
+    case 'stream': {
+      const status = checkStatus(fault.status ?? 200);
+      if (status === 204 || status === 304) throw new RangeError(`stream fault status ${status} cannot carry a body`);
+      return { kind: 'stream', plan: planStream(fault, status, JSON_CONTENT_TYPE), counters };
     }
     default: {
       const unknown: { type?: unknown } = fault;
@@ -173,7 +231,8 @@ export class FaultTable {
     if (times !== Infinity && (!Number.isInteger(times) || times < 1)) {
       throw new RangeError(`fault times must be a positive integer, got ${String(fault.times)}`);
     }
-    const rule: Rule = { id: this.#nextId++, match, action: compile(fault), remaining: times, hits: 0 };
+    const counters: StreamCounters = { bytesSent: 0, clientClosed: 0 };
+    const rule: Rule = { id: this.#nextId++, match, action: compile(fault, counters), remaining: times, hits: 0 };
     this.#rules.push(rule);
     return {
       id: rule.id,
@@ -183,6 +242,12 @@ export class FaultTable {
       },
       get remaining() {
         return rule.remaining;
+      },
+      get bytesSent() {
+        return counters.bytesSent;
+      },
+      get clientClosed() {
+        return counters.clientClosed;
       },
       remove: () => this.#remove(rule),
     };

@@ -17,6 +17,8 @@ export {
   type RawFault,
   type ResetFault,
   type StatusFault,
+  type StreamFault,
+  type WireFault,
 } from './faults.js';
 export { DEFAULT_LIFECYCLE_STEP_MS, LIFECYCLE_STATUSES, lifecycleStage, type LifecycleStatus } from './lifecycle.js';
 export {

@@ -3,7 +3,10 @@
  * by hand or pointing a separately started server (or a benchmark) at it.
  *
  * Settings: SIMULATOR_PORT (default 4010), SIMULATOR_HOST (default 127.0.0.1),
- * SIMULATOR_LATENCY_MS (default 0), SIMULATOR_LIFECYCLE_STEP_MS (default 8000).
+ * SIMULATOR_LATENCY_MS (default 0), SIMULATOR_LIFECYCLE_STEP_MS (default 8000),
+ * SIMULATOR_SYNTHETIC_PROJECT (default none: a projectId where every sid matching
+ * /^[A-Za-z0-9_-]{1,64}$/ answers a generated call, for any credential; `CAlive…` sids are
+ * in progress. For benchmarks that need many distinct calls).
  */
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS } from './demoData.js';
 import { DEFAULT_LIFECYCLE_STEP_MS } from './lifecycle.js';
@@ -29,8 +32,10 @@ const port = intSetting('SIMULATOR_PORT', 4010, 0, 65535);
 const host = process.env.SIMULATOR_HOST?.trim() || '127.0.0.1';
 const latencyMs = intSetting('SIMULATOR_LATENCY_MS', 0, 0, 600_000);
 const lifecycleStepMs = intSetting('SIMULATOR_LIFECYCLE_STEP_MS', DEFAULT_LIFECYCLE_STEP_MS, 1, 3_600_000);
+// Empty means unset, like the other settings.
+const syntheticProject = process.env.SIMULATOR_SYNTHETIC_PROJECT?.trim() || undefined;
 
-const simulator = await startSimulator({ port, host, latencyMs, lifecycleStepMs }).catch((error: unknown) =>
+const simulator = await startSimulator({ port, host, latencyMs, lifecycleStepMs, syntheticProject }).catch((error: unknown) =>
   fail(`cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`),
 );
 
@@ -40,6 +45,9 @@ process.stdout.write(
     `Talkstack simulator listening on ${simulator.url} (POST ${simulator.url}/call)`,
     `  x-api-key: ${DEMO_API_KEY}   or   Authorization: Bearer ${DEMO_BEARER_TOKEN}`,
     `  projectId: ${DEMO_PROJECT_ID}   lifecycle step: ${lifecycleStepMs} ms   latency: ${latencyMs} ms`,
+    ...(syntheticProject === undefined
+      ? []
+      : [`  synthetic projectId: ${syntheticProject} (any credential, any sid; sids starting CAlive are in progress)`]),
     '  sample sids:',
     ...DEMO_SAMPLE_SIDS.map((sample) => `    ${sample.label.padEnd(width)}  ${sample.sid}`),
     '',

@@ -4,7 +4,8 @@
  * observe the client through its counters and request log.
  *
  * Order of a `POST /call`: body size limit → fault (matched on the body's sid, before auth,
- * so a fault hits any request for that sid) → auth → body validation → lookup.
+ * so a fault hits any request for that sid) → auth → body validation → lookup (stored calls,
+ * then the synthetic project).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -12,6 +13,8 @@ import { API_KEY_HEADER, AUTHORIZATION_HEADER, CALL_PATH } from '../talkstack/wi
 import { AccountRegistry, DEMO_ACCOUNT, type AccountOptions } from './accounts.js';
 import { FaultTable, prepareJson, type Fault, type FaultHandle, type FaultMatch, type PreparedResponse } from './faults.js';
 import { DEFAULT_LIFECYCLE_STEP_MS } from './lifecycle.js';
+import { sendStream } from './stream.js';
+import { SyntheticCalls } from './synthetic.js';
 
 export interface SimulatorOptions {
   /** Default 0: any free port. */
@@ -30,6 +33,13 @@ export interface SimulatorOptions {
   maxBodyBytes?: number;
   /** Entries kept in `requestLog`. Default 10,000. */
   requestLogLimit?: number;
+  /**
+   * For benchmarks: a projectId where every sid matching `/^[A-Za-z0-9_-]{1,64}$/` exists, for
+   * any account. Unstored sids get a call derived from the sid (same sid, same bytes): in
+   * progress when the sid starts with `CAlive`, else completed with every field. Stored calls
+   * and faults still win. Default: none.
+   */
+  syntheticProject?: string;
 }
 
 export interface SimulatorStats {
@@ -49,7 +59,8 @@ export interface RequestLogEntry {
   authorization?: string;
   /** Raw `x-api-key` header, as received. */
   apiKey?: string;
-  status: number | 'hang' | 'reset';
+  /** The status answered, or what was done instead (`wire`: bytes written past Node's HTTP writer). */
+  status: number | 'hang' | 'reset' | 'wire';
   /** `now()` when the request arrived. */
   at: number;
 }
@@ -65,7 +76,7 @@ export interface Simulator {
   /** Store a call's 200 body; `unknown` so tests can store wrong shapes. Replaces a live demo call. */
   setCall(projectId: string, sid: string, body: unknown, account?: string): void;
   deleteCall(projectId: string, sid: string, account?: string): boolean;
-  /** What the call answers now (a copy), or undefined when unknown. */
+  /** What the call answers now (a copy, synthetic calls included), or undefined when unknown. */
   getCall(projectId: string, sid: string, account?: string): unknown;
   setLatency(ms: number): void;
   injectFault(match: FaultMatch, fault: Fault): FaultHandle;
@@ -122,6 +133,8 @@ class TalkstackSimulator implements Simulator {
   readonly #now: () => number;
   readonly #maxBodyBytes: number;
   readonly #logLimit: number;
+  readonly #syntheticProject: string | undefined;
+  readonly #synthetic = new SyntheticCalls();
   #log: RequestLogEntry[] = [];
   #latencyMs: number;
   #closing: Promise<void> | undefined;
@@ -135,6 +148,11 @@ class TalkstackSimulator implements Simulator {
     this.#logLimit = Math.max(1, Math.floor(checkMs('requestLogLimit', options.requestLogLimit ?? 10_000)));
     this.#accounts = new AccountRegistry({ now: this.#now, startedAt: this.#now(), stepMs });
     this.#accounts.addDemo(options.seedDemo ?? true);
+    const synthetic = options.syntheticProject;
+    if (synthetic !== undefined && (typeof synthetic !== 'string' || synthetic === '')) {
+      throw new TypeError('syntheticProject must be a non-empty string');
+    }
+    this.#syntheticProject = synthetic;
     this.#server = createServer(this.#onRequest);
   }
 
@@ -171,7 +189,11 @@ class TalkstackSimulator implements Simulator {
   }
 
   getCall(projectId: string, sid: string, account = DEMO_ACCOUNT): unknown {
-    return this.#accounts.get(account, projectId, sid);
+    // A stored body is never undefined (it is JSON), so undefined means "not stored".
+    const stored = this.#accounts.get(account, projectId, sid);
+    if (stored !== undefined) return stored;
+    const synthetic = this.#syntheticResponse(projectId, sid);
+    return synthetic ? JSON.parse(synthetic.body.toString('utf8')) : undefined;
   }
 
   setLatency(ms: number): void {
@@ -277,6 +299,23 @@ class TalkstackSimulator implements Simulator {
         case 'respond':
           this.#answer(exchange, entry, fault.response, delayMs);
           return;
+        case 'wire': {
+          const { bytes, close } = fault;
+          this.#record(entry, 'wire');
+          this.#later(exchange, delayMs, () => {
+            this.#finish(exchange);
+            writeWire(req.socket, bytes, close);
+          });
+          return;
+        }
+        case 'stream': {
+          const { plan, counters } = fault;
+          this.#record(entry, plan.status);
+          // In flight until the body ends or the client goes away (the 'close' listener above).
+          // The stream waits out the latency itself, so a client gone meanwhile counts as closed early.
+          sendStream(exchange.res, plan, counters, delayMs, () => this.#finish(exchange));
+          return;
+        }
         case 'delay':
           delayMs += fault.ms;
           break;
@@ -290,8 +329,17 @@ class TalkstackSimulator implements Simulator {
     else if (typeof body !== 'object' || body === null || Array.isArray(body)) response = NOT_AN_OBJECT;
     else if (!sid) response = SID_REQUIRED;
     else if (!entry.projectId) response = PROJECT_REQUIRED;
-    else response = this.#accounts.response(account, entry.projectId, sid) ?? CALL_NOT_FOUND;
+    else {
+      response =
+        this.#accounts.response(account, entry.projectId, sid) ??
+        this.#syntheticResponse(entry.projectId, sid) ??
+        CALL_NOT_FOUND;
+    }
     this.#answer(exchange, entry, response, delayMs);
+  }
+
+  #syntheticResponse(projectId: string, sid: string): PreparedResponse | undefined {
+    return projectId === this.#syntheticProject ? this.#synthetic.response(sid) : undefined;
   }
 
   #entry(req: IncomingMessage, at: number, body: unknown): RequestLogEntry {
@@ -321,11 +369,21 @@ class TalkstackSimulator implements Simulator {
       write(exchange.res, response);
       return;
     }
-    exchange.timer = setTimeout(() => {
-      exchange.timer = undefined;
-      if (exchange.done) return;
+    this.#later(exchange, delayMs, () => {
       this.#finish(exchange);
       write(exchange.res, response);
+    });
+  }
+
+  /** Runs `send` after `delayMs`, unless the client went away meanwhile. */
+  #later(exchange: Exchange, delayMs: number, send: () => void): void {
+    if (delayMs <= 0) {
+      send();
+      return;
+    }
+    exchange.timer = setTimeout(() => {
+      exchange.timer = undefined;
+      if (!exchange.done) send();
     }, delayMs);
   }
 
@@ -342,6 +400,18 @@ function write(res: ServerResponse, response: PreparedResponse): void {
   if (res.destroyed) return;
   res.writeHead(response.status, response.headers);
   res.end(response.body);
+}
+
+/**
+ * Writes a wire fault's bytes on the connection itself: Node's response writer never sees
+ * them, so nothing validates or frames them. The response stays unwritten; its 'close'
+ * (when the socket closes) is harmless since the exchange is already finished.
+ */
+function writeWire(socket: Socket, bytes: Buffer, close: 'end' | 'destroy'): void {
+  if (socket.destroyed) return;
+  if (close === 'end') socket.end(bytes);
+  // Destroy only once the bytes are handed to the kernel, or they would be dropped unsent.
+  else socket.write(bytes, () => socket.destroy());
 }
 
 function urlHost(host: string): string {
