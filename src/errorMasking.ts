@@ -5,6 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { isCallDataError } from './errors.js';
+import { CancelledError } from './talkstack/cancellation.js';
 
 export const INTERNAL_ERROR_MESSAGE = 'Unexpected error.';
 
@@ -14,7 +15,10 @@ export const INTERNAL_ERROR_MESSAGE = 'Unexpected error.';
  * the response without being treated, and logged, as unexpected by Yoga's masking.
  */
 export function toGraphQLError(error: unknown): unknown {
-  return isCallDataError(error) ? new GraphQLError(error.message, { extensions: { code: error.code } }) : error;
+  if (isCallDataError(error)) return new GraphQLError(error.message, { extensions: { code: error.code } });
+  // Only an operation whose client has gone can see this: expected, never sent, not logged.
+  if (error instanceof CancelledError) return new GraphQLError('The client went away; the call was not fetched.', { extensions: { code: 'CANCELLED' } });
+  return error;
 }
 
 /** Rethrows a rejection as `toGraphQLError` says. */

@@ -1,0 +1,74 @@
+/**
+ * One load run with autocannon on loopback: a fixed number of connections for a fixed time or
+ * a fixed number of operations, each request's body made by the workload (fresh sids where it
+ * asks for them). Bounded by construction: autocannon stops after `seconds` or `operations`,
+ * and every request has a 30 s timeout.
+ */
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  /** run for this long… */
+  seconds?: number;
+  /** …or until this many operations have completed (then `seconds` is ignored) */
+  operations?: number;
+  headers: Record<string, string>;
+  /** the JSON body of the n-th request (n counts from 0 across connections) */
+  body: (n: number) => string;
+  /** looks at every `checkEvery`-th response; a returned string is a wrong answer */
+  check?: (status: number, body: string) => string | undefined;
+  checkEvery?: number;
+}
+
+export interface LoadResult {
+  ops: number;
+  rps: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  /** first wrong answers seen by `check` */
+  wrong: string[];
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  let n = 0;
+  let seen = 0;
+  const wrong: string[] = [];
+  const checkEvery = options.checkEvery ?? 50;
+  const result = await autocannon({
+    url: `${options.url}/graphql`,
+    connections: options.connections,
+    ...(options.operations ? { amount: options.operations } : { duration: options.seconds ?? 5 }),
+    timeout: 30,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, body: options.body(n++) }),
+        ...(options.check
+          ? {
+              onResponse: (status: number, body: string) => {
+                if (seen++ % checkEvery !== 0 || wrong.length >= 3) return;
+                const problem = options.check?.(status, body);
+                if (problem) wrong.push(problem);
+              },
+            }
+          : {}),
+      },
+    ],
+  });
+  const ops = result.requests.total;
+  return {
+    ops,
+    rps: ops / result.duration,
+    meanMs: result.latency.mean,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    wrong,
+  };
+}

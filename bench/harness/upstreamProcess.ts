@@ -1,0 +1,43 @@
+/**
+ * The benchmark's upstream: the Talkstack simulator in a process of its own (so its CPU is
+ * never counted as the server's), driven by the bench runner over IPC. It answers any sid of
+ * the bench project with a synthetic call (`CAlive…` sids are live calls), for the demo key
+ * and for the fairness workload's two tenants.
+ *
+ * Messages in: {id, op: 'latency', ms} | {id, op: 'reset'} | {id, op: 'stats'} | {id, op: 'close'};
+ * each is answered with {id, ...result}. The first message out is {ready: url}.
+ */
+import { startSimulator } from '../../src/simulator/index.js';
+import { BENCH_PROJECT, TENANT_KEYS } from './benchSettings.js';
+
+type Command = { id: number } & ({ op: 'latency'; ms: number } | { op: 'reset' } | { op: 'stats' } | { op: 'close' });
+
+const sim = await startSimulator({ port: 0, host: '127.0.0.1', syntheticProject: BENCH_PROJECT, seedDemo: true });
+for (const [name, key] of Object.entries(TENANT_KEYS)) sim.addAccount(name, { apiKeys: [key] });
+
+const send = (message: object) => process.send?.(message);
+
+process.on('message', (message: Command) => {
+  switch (message.op) {
+    case 'latency':
+      sim.setLatency(message.ms);
+      send({ id: message.id });
+      break;
+    case 'reset':
+      sim.resetStats();
+      send({ id: message.id });
+      break;
+    case 'stats':
+      send({ id: message.id, requests: sim.stats.requests, maxInFlight: sim.stats.maxInFlight, inFlight: sim.stats.inFlight });
+      break;
+    case 'close':
+      void sim.close().then(() => {
+        send({ id: message.id });
+        process.exit(0);
+      });
+      break;
+  }
+});
+// The runner going away (even killed) must not leave this process behind.
+process.on('disconnect', () => process.exit(0));
+send({ ready: sim.url });
