@@ -32,7 +32,7 @@ export interface FairnessRow {
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const ms = (value: number) => fixed(value, value < 10 ? 1 : 0);
-const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+const thousands = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
 const perOp = (value: number) => (Math.abs(value - Math.round(value)) < 0.005 ? String(Math.round(value)) : fixed(value, 2));
 
 function table(rows: readonly Row[]): string[] {
@@ -76,6 +76,8 @@ function checks(rows: readonly Row[], fairness: readonly FairnessRow[]): Check[]
   for (const workload of ['w3', 'w3c', 'w4']) {
     const row = ours(workload);
     ratio(`${workload} mean vs ideal`, row?.meanMs, row?.idealMeanMs, '≤ 1.15×', (r) => r <= 1.15);
+    const floor = find(workload, 'upstream floor');
+    ratio(`${workload} mean vs upstream floor (the ideal as this machine's upstream allows)`, row?.meanMs, floor?.meanMs, '≤ 1.15×', (r) => r <= 1.15);
   }
   exact('w3 upstream requests per operation', ours('w3')?.upstreamPerOp, 70);
   out.push({
@@ -85,8 +87,11 @@ function checks(rows: readonly Row[], fairness: readonly FairnessRow[]): Check[]
     met: ours('w3') ? (ours('w3')?.peakInFlight ?? 0) <= 64 : undefined,
   });
   ratio('w3c mean vs apollo-rest', ours('w3c')?.meanMs, find('w3c', 'apollo-rest')?.meanMs, '≤ 0.8×', (r) => r <= 0.8);
+  ratio('w3c mean vs apollo-rest, both without a slot limit (talkstack@1024)', find('w3c', 'talkstack@1024')?.meanMs, find('w3c', 'apollo-rest')?.meanMs, '≤ 0.8×', (r) => r <= 0.8);
   exact('w4 upstream requests per operation', ours('w4')?.upstreamPerOp, 120);
   ratio('w4 mean vs apollo-rest', ours('w4')?.meanMs, find('w4', 'apollo-rest')?.meanMs, '≤ 0.6×', (r) => r <= 0.6);
+  ratio('w4 mean vs apollo-rest, both without a slot limit (talkstack@1024)', find('w4', 'talkstack@1024')?.meanMs, find('w4', 'apollo-rest')?.meanMs, '≤ 0.6×', (r) => r <= 0.6);
+  ratio('w4 server CPU per operation vs apollo-rest', ours('w4')?.cpuMsPerOp, find('w4', 'apollo-rest')?.cpuMsPerOp, 'lower is better', () => true);
   ratio('w4 server RSS vs apollo-rest', ours('w4')?.rssMb, find('w4', 'apollo-rest')?.rssMb, '≤ 0.6×', (r) => r <= 0.6);
   exact('w5 upstream requests per operation', ours('w5')?.upstreamPerOp, 100);
   const fair = fairness.find((row) => row.target === 'talkstack');

@@ -20,6 +20,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_KEY, BENCH_PROJECT, TENANT_KEYS } from './harness/benchSettings.js';
+import { measureFloor } from './harness/floor.js';
 import { runLoad, type LoadResult } from './harness/load.js';
 import { cpuMs, rssSampler, startTarget, startUpstream, type Target, type Upstream } from './harness/processes.js';
 import { formatReport, type FairnessRow, type Row } from './report.js';
@@ -57,12 +58,12 @@ class Targets {
   readonly #running = new Map<string, Target>();
   constructor(private readonly upstream: Upstream) {}
 
-  async get(name: TargetName, serverEnv?: Readonly<Record<string, string>>): Promise<Target> {
+  async get(name: TargetName, serverEnv?: Readonly<Record<string, string>>, label: string = name): Promise<Target> {
     const env = name === 'talkstack' ? serverEnv : undefined;
-    const key = `${name} ${JSON.stringify(env ?? {})}`;
+    const key = `${label} ${JSON.stringify(env ?? {})}`;
     let target = this.#running.get(key);
     if (!target) {
-      target = await startTarget(name, ENTRIES[name], targetEnv(this.upstream, env));
+      target = await startTarget(label, ENTRIES[name], targetEnv(this.upstream, env));
       this.#running.set(key, target);
     }
     return target;
@@ -74,10 +75,21 @@ class Targets {
   }
 }
 
-/** Waits until the upstream has nothing in flight (work of the last operations finishing). */
+/**
+ * Waits until the upstream is quiet: nothing in flight and no new request for 200 ms (work of
+ * the last operations finishing, including requests a server still had queued).
+ */
 async function upstreamIdle(upstream: Upstream): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await upstream.stats()).inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const deadline = Date.now() + 15_000;
+  let last = -1;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    const stats = await upstream.stats();
+    if (stats.inFlight > 0 || stats.requests !== last) quietSince = Date.now();
+    last = stats.requests;
+    if (Date.now() - quietSince >= 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function measure(workload: Workload, target: Target, upstream: Upstream): Promise<Row> {
@@ -103,6 +115,26 @@ async function measure(workload: Workload, target: Target, upstream: Upstream): 
     peakInFlight: stats.maxInFlight,
     rssMb: rssPeak / 1024 / 1024,
     cpuMsPerOp: cpu / result.ops,
+  };
+}
+
+/** The upstream floor as a row of the table (no server: no CPU or RSS of its own). */
+function floorRow(workload: Workload, floor: { ops: number; meanMs: number }): Row {
+  return {
+    workload: workload.id,
+    target: 'upstream floor',
+    ops: floor.ops,
+    rps: Number.NaN,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    meanMs: floor.meanMs,
+    failures: 0,
+    wrong: [],
+    idealMeanMs: idealMeanMs(workload.distinctCalls ?? 0, workload.connections, workload.latencyMs),
+    upstreamPerOp: workload.distinctCalls ?? 0,
+    peakInFlight: SLOTS,
+    rssMb: Number.NaN,
+    cpuMsPerOp: Number.NaN,
   };
 }
 
@@ -168,10 +200,18 @@ async function main(): Promise<void> {
   try {
     for (const workload of WORKLOADS) {
       if (onlyWorkloads && !onlyWorkloads.includes(workload.id)) continue;
-      for (const name of workload.targets.filter(wanted)) {
-        const row = await measure(workload, await targets.get(name, workload.serverEnv), upstream);
+      const runs = workload.targets.filter(wanted).map((name) => ({ name, label: name as string, env: workload.serverEnv }));
+      if (wanted('talkstack')) {
+        for (const variant of workload.variants ?? []) runs.push({ name: 'talkstack', label: variant.name, env: { ...workload.serverEnv, ...variant.env } });
+      }
+      for (const { name, label, env } of runs) {
+        const row = await measure(workload, await targets.get(name, env, label), upstream);
         rows.push(row);
-        process.stderr.write(`${workload.id} ${name}: ${row.rps.toFixed(0)} rps, mean ${row.meanMs.toFixed(1)} ms\n`);
+        process.stderr.write(`${workload.id} ${label}: ${row.rps.toFixed(0)} rps, mean ${row.meanMs.toFixed(1)} ms\n`);
+      }
+      if (workload.distinctCalls && workload.distinctCalls > 1 && workload.latencyMs > 0) {
+        const floor = await measureFloor(upstream.url, SLOTS, workload.distinctCalls, workload.connections, seconds);
+        rows.push(floorRow(workload, floor));
       }
     }
     if (!onlyWorkloads || onlyWorkloads.includes(FAIRNESS.id)) {

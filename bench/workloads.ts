@@ -15,6 +15,8 @@ export interface Workload {
   readonly targets: readonly TargetName[];
   /** settings this server needs for it (a separate instance is started) */
   readonly serverEnv?: Readonly<Record<string, string>>;
+  /** extra rows of this server with other settings, e.g. as many slots as Apollo takes */
+  readonly variants?: readonly { readonly name: string; readonly env: Readonly<Record<string, string>> }[];
   /** distinct calls one operation needs upstream (per the contract's dedup) */
   readonly distinctCalls?: number;
   /** calls that must really go upstream once a cache of final calls exists (w1, w6) */
@@ -24,6 +26,9 @@ export interface Workload {
 }
 
 export const SLOTS = 64;
+
+/** Apollo + RESTDataSource has no limit; this row gives this server the same freedom. */
+const UNBOUNDED = [{ name: 'talkstack@1024', env: { UPSTREAM_CONCURRENCY: '1024' } }] as const;
 
 const FIELDS = 'sid status isFinal from to date durationSeconds cost recordings { url sid format } shift { shiftId employeeGoesToWork }';
 const CALL = `query Call($sid: ID!) { call(sid: $sid) { ${FIELDS} } }`;
@@ -118,6 +123,7 @@ export const WORKLOADS: readonly Workload[] = [
     latencyMs: 20,
     connections: 10,
     targets: ['talkstack', 'apollo-rest', 'yoga-minimal'],
+    variants: UNBOUNDED,
     distinctCalls: 70,
     body: (n) => json(CALLS, { sids: pageWithDuplicates('w3cn', n) }),
     check: answers('calls', listOf(100)),
@@ -128,6 +134,7 @@ export const WORKLOADS: readonly Workload[] = [
     latencyMs: 20,
     connections: 10,
     targets: ['talkstack', 'apollo-rest', 'yoga-minimal'],
+    variants: UNBOUNDED,
     distinctCalls: 120,
     body: (n) => json(ENTITIES, { r: representations(n) }),
     check: answers('_entities', listOf(200)),

@@ -31,6 +31,8 @@ export interface Config {
   maxTokens: number;
   maxBodyBytes: number;
   logLevel: LogLevel;
+  /** V8's heap growth per GC cycle, in percent; 0 leaves V8's own heuristics */
+  heapGrowingPercent: number;
 }
 
 export const DEFAULT_TALKSTACK_API_URL = 'https://api.talkstackai.com';
@@ -92,6 +94,7 @@ const settings = {
   MAX_ALIASES: integer(0, 100_000),
   MAX_TOKENS: integer(1, 10_000_000),
   MAX_BODY_BYTES: integer(1, 1_073_741_824),
+  HEAP_GROWING_PERCENT: integer(0, 1000),
   LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
 } as const;
 
@@ -144,6 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxTokens: v.MAX_TOKENS ?? 2000,
     maxBodyBytes: v.MAX_BODY_BYTES ?? 1_048_576,
     logLevel: v.LOG_LEVEL ?? 'info',
+    heapGrowingPercent: v.HEAP_GROWING_PERCENT ?? 100,
   };
 }
 

@@ -26,6 +26,7 @@ describe('configuration', () => {
       maxTokens: 2000,
       maxBodyBytes: 1_048_576,
       logLevel: 'info',
+      heapGrowingPercent: 100,
     });
   });
 
@@ -52,6 +53,7 @@ describe('configuration', () => {
       MAX_TOKENS: '100',
       MAX_BODY_BYTES: '1000',
       LOG_LEVEL: 'WARN',
+      HEAP_GROWING_PERCENT: '0',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -76,6 +78,7 @@ describe('configuration', () => {
       maxTokens: 100,
       maxBodyBytes: 1000,
       logLevel: 'warn',
+      heapGrowingPercent: 0,
     });
   });
 
