@@ -2,7 +2,7 @@
  * `npm run bench`: this server against the usual alternatives, side by side in one run, on
  * loopback, against the same simulated upstream in a process of its own.
  *
- *   talkstack      this server, compiled (dist/src/index.js)
+ *   talkstack      this server, compiled with the bench (dist-bench/src/index.js)
  *   apollo-rest    Apollo Server 5 + @apollo/datasource-rest, the usual way (bench/baselines/apollo-rest)
  *   yoga-minimal   a bare Yoga with the same schema, one plain undici call per field (the framework's floor)
  *   bare-proxy     node:http doing the same upstream POST, no GraphQL at all (the floor of any server)
@@ -14,7 +14,8 @@
  * issue's targets are stated in; writes them to bench/results/last-run.{json,md}.
  *
  * Settings: BENCH_SECONDS (default 5), BENCH_WARMUP_SECONDS (1), BENCH_WORKLOADS (e.g.
- * "w2,w4,fair"), BENCH_TARGETS (e.g. "talkstack,apollo-rest"). Bounded: every run has a fixed
+ * "w2,w4,fair"), BENCH_TARGETS (e.g. "talkstack,apollo-rest"), BENCH_RESULTS_DIR (default
+ * bench/results). Bounded: every run has a fixed
  * size or duration, every child is stopped at the end (and on Ctrl-C).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ const onlyWorkloads = process.env['BENCH_WORKLOADS']?.split(',').map((id) => id.
 const onlyTargets = process.env['BENCH_TARGETS']?.split(',').map((name) => name.trim());
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-/** Compiled entries: this file runs as dist/bench/run.js. */
+/** Compiled entries: this file runs as dist-bench/bench/run.js, beside the server compiled with it. */
 const ENTRIES: Record<TargetName, string> = {
   talkstack: here('../src/index.js'),
   'apollo-rest': here('./baselines/apollo-rest/main.js'),
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
 
   const report = formatReport(rows, fairness, { seconds, slots: SLOTS, tookSeconds: (Date.now() - started) / 1000 });
   console.log(report);
-  const out = here('../../bench/results/');
+  const out = process.env['BENCH_RESULTS_DIR'] ? `${process.env['BENCH_RESULTS_DIR'].replace(/\/+$/, '')}/` : here('../../bench/results/');
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}last-run.md`, `${report}\n`);
   writeFileSync(`${out}last-run.json`, `${JSON.stringify({ rows, fairness, at: new Date().toISOString() }, null, 2)}\n`);
