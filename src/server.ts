@@ -84,6 +84,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       serviceCredential: makeCredential(undefined, config.talkstackApiKey),
     }),
     maskedErrors: { maskError },
+    // The body limit is enforced in the Node HTTP layer (requestLimits.ts). Yoga's own limit
+    // is on by default (25 MB) and pipes every body through a TransformStream and a stream
+    // pipeline: measured, more than half of this server's CPU per single-call request.
+    maxRequestBodySize: false,
     graphiql: config.graphiql
       ? {
           title: 'Talkstack calls · GraphiQL',

@@ -4,6 +4,7 @@
  * bounded time, and no credential ever reaches a response or a log line.
  */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
@@ -135,6 +136,23 @@ describe('HTTP limits and request shapes', () => {
     const small = await postChunked(stack.url, ['{"query":"{ call(sid: \\"', first, '\\") { sid } }"}']);
     expect(small.status).toBe(200);
     expect(JSON.parse(small.text)).toEqual({ data: { call: { sid: first } } });
+  });
+
+  it('a malformed or repeated Content-Length is refused with 400 before anything runs (Yoga\'s own body limit is off)', async () => {
+    const statusLine = (contentLength: string) =>
+      new Promise<string>((resolve, reject) => {
+        const port = Number(new URL(stack.url).port);
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{}`),
+        );
+        socket.once('data', (data) => {
+          resolve(data.toString().split('\r\n')[0] ?? '');
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+    for (const value of ['abc', '-1', '2\r\nContent-Length: 7']) expect(await statusLine(value)).toBe('HTTP/1.1 400 Bad Request');
+    expect(stack.sim.stats.requests).toBe(0);
   });
 
   it('414 for a URL over 8 KiB', async () => {
