@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_KEY, BENCH_PROJECT, TENANT_KEYS } from './harness/benchSettings.js';
 import { measureFloor } from './harness/floor.js';
 import { runLoad, type LoadResult } from './harness/load.js';
-import { cpuMs, rssSampler, startTarget, startUpstream, type Target, type Upstream } from './harness/processes.js';
+import { cpuMs, rssSampler, startFlags, startTarget, startUpstream, type Target, type Upstream } from './harness/processes.js';
 import { formatReport, type FairnessRow, type Row } from './report.js';
 import { FAIRNESS, idealMeanMs, SLOTS, type TargetName, type Workload, WORKLOADS } from './workloads.js';
 
@@ -40,6 +40,9 @@ const ENTRIES: Record<TargetName, string> = {
   'yoga-minimal': here('./baselines/yoga-minimal/main.js'),
   'bare-proxy': here('./baselines/bare-proxy/main.js'),
 };
+
+/** Node flags of `npm start`, applied to this server's processes. */
+const SERVER_FLAGS = startFlags(here('../../package.json'));
 
 const wanted = (name: TargetName) => !onlyTargets || onlyTargets.includes(name);
 
@@ -64,7 +67,7 @@ class Targets {
     const key = `${label} ${JSON.stringify(env ?? {})}`;
     let target = this.#running.get(key);
     if (!target) {
-      target = await startTarget(label, ENTRIES[name], targetEnv(this.upstream, env));
+      target = await startTarget(label, ENTRIES[name], targetEnv(this.upstream, env), name === 'talkstack' ? SERVER_FLAGS : []);
       this.#running.set(key, target);
     }
     return target;

@@ -99,10 +99,19 @@ function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
-/** Starts `node <entry>` with `env`, on a free port, and waits until it accepts connections. */
-export async function startTarget(name: string, entry: string, env: Record<string, string>): Promise<Target> {
+/**
+ * The Node flags `npm start` runs the server with (package.json's `start` script), so the bench
+ * measures this server exactly as it is deployed from this repository.
+ */
+export function startFlags(packageJson: string): string[] {
+  const scripts = (JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  return (scripts['start'] ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+/** Starts `node [flags] <entry>` with `env`, on a free port, and waits until it accepts connections. */
+export async function startTarget(name: string, entry: string, env: Record<string, string>, flags: readonly string[] = []): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...flags, entry], {
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
