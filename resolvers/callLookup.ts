@@ -9,6 +9,10 @@ import type { CallLoader } from '../src/calls/callLoader.js';
 import type { Context } from '../src/context.js';
 import { rethrowCoded } from '../src/errorMasking.js';
 import { UnauthenticatedError } from '../src/errors.js';
+import { CancelledError } from '../src/talkstack/cancellation.js';
+
+// The client has gone: nobody reads this result, so build no error for it.
+const goneOrCoded = (error: unknown): null => (error instanceof CancelledError ? null : rethrowCoded(error));
 
 type ProjectArg = string | number | null | undefined;
 
@@ -32,7 +36,7 @@ export async function loadCall(ctx: Context, sid: string | number, projectId: Pr
   try {
     return await loaderOf(ctx).load(addressOf(ctx, sid, projectId));
   } catch (error) {
-    return rethrowCoded(error);
+    return goneOrCoded(error);
   }
 }
 
@@ -53,7 +57,7 @@ export function loadCalls(ctx: Context, sids: readonly (string | number)[], proj
     try {
       return await loader.load(callAddress(String(sid), project));
     } catch (error) {
-      return rethrowCoded(error);
+      return goneOrCoded(error);
     }
   });
 }

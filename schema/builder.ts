@@ -37,17 +37,22 @@ export const builder = new SchemaBuilder<{
  * normalised them (ISO date-times, E.164 numbers, absolute URLs, finite non-negative numbers;
  * the property tests check every mapped value passes graphql-scalars' own serializers). Running
  * those serializers again re-parses every date and URL of every call of every response, so
- * values of the produced type pass as they are; anything else still goes through them.
+ * strings pass as they are and numbers after a cheap range check; anything else still goes
+ * through them.
  * Input parsing (parseValue, parseLiteral) is graphql-scalars' own.
  */
-function trustedOutput<T extends string | number>(scalar: GraphQLScalarType, produced: T extends string ? 'string' : 'number') {
+function trustedOutput<T extends string | number>(scalar: GraphQLScalarType, produced: (value: unknown) => value is T) {
   const serialize = scalar.serialize.bind(scalar) as (value: unknown) => T;
-  return { serialize: (value: unknown): T => (typeof value === produced ? (value as T) : serialize(value)) };
+  return { serialize: (value: unknown): T => (produced(value) ? value : serialize(value)) };
 }
 
-builder.addScalarType('DateTime', DateTimeResolver, trustedOutput<string>(DateTimeResolver, 'string'));
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isNonNegativeInt = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 2_147_483_647;
+const isNonNegativeFloat = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+builder.addScalarType('DateTime', DateTimeResolver, trustedOutput(DateTimeResolver, isString));
 builder.addScalarType('JSONObject', JSONObjectResolver);
-builder.addScalarType('NonNegativeFloat', NonNegativeFloatResolver, trustedOutput<number>(NonNegativeFloatResolver, 'number'));
-builder.addScalarType('NonNegativeInt', NonNegativeIntResolver, trustedOutput<number>(NonNegativeIntResolver, 'number'));
-builder.addScalarType('PhoneNumber', PhoneNumberResolver, trustedOutput<string>(PhoneNumberResolver, 'string'));
-builder.addScalarType('URL', URLResolver, trustedOutput<string>(URLResolver, 'string'));
+builder.addScalarType('NonNegativeFloat', NonNegativeFloatResolver, trustedOutput(NonNegativeFloatResolver, isNonNegativeFloat));
+builder.addScalarType('NonNegativeInt', NonNegativeIntResolver, trustedOutput(NonNegativeIntResolver, isNonNegativeInt));
+builder.addScalarType('PhoneNumber', PhoneNumberResolver, trustedOutput(PhoneNumberResolver, isString));
+builder.addScalarType('URL', URLResolver, trustedOutput(URLResolver, isString));

@@ -169,3 +169,18 @@ describe('a broken call never fails its neighbours', () => {
     expect(byPath).toEqual({ '0': 'UPSTREAM_ERROR', '1': 'UPSTREAM_BAD_RESPONSE' });
   });
 });
+
+describe('a table status decides by itself, however slow its body', () => {
+  it.each([
+    [404, undefined, 1],
+    [403, 'FORBIDDEN', 1],
+    [503, 'UPSTREAM_ERROR', TRIES],
+  ])('HTTP %i with a body dripping past the timeout → %s after %i tries (not UPSTREAM_TIMEOUT)', async (status, code, expectedTries) => {
+    const sid = knownCall(`slow${status}`);
+    stack.sim.injectFault(sid, { type: 'stream', status, bytes: 2000, chunkBytes: 20, intervalMs: 50 });
+    const response = await stack.gql<{ call: unknown }>(CALL, { sid });
+    expect(response.body.data).toEqual({ call: null });
+    expect(codesOf(response)).toEqual(code ? [code] : []);
+    expect(tries(sid)).toBe(expectedTries);
+  });
+});

@@ -16,7 +16,7 @@
  * Sits at the `fetchCall` seam below the per-operation loader; a cache of final calls goes in
  * front of it, so a cached call never joins a fetch.
  */
-import { Cancellation, CancelledError } from '../talkstack/cancellation.js';
+import { Cancellation, CANCELLED_ERROR } from '../talkstack/cancellation.js';
 import type { Credential } from '../talkstack/credentials.js';
 import type { Call, CallAddress } from './call.js';
 import type { FetchCall } from './callLoader.js';
@@ -93,7 +93,7 @@ export function shareFetchCall(fetchUpstream: UpstreamFetchCall): SharedFetchCal
   };
 
   const fetchCall = (address: CallAddress, credential: Credential, scope?: OperationScope): Promise<Call | null> => {
-    if (scope?.ended) return Promise.reject(new CancelledError());
+    if (scope?.ended) return Promise.reject(CANCELLED_ERROR);
     const key = `${credential.id}\u0000${address.projectId}\u0000${address.sid}`;
     let shared = inFlight.get(key);
     // A fetch being cancelled cannot be joined: its answer will never come.

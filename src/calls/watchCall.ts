@@ -51,6 +51,8 @@ export async function* watchCall({ poll, intervalMs, maxSeconds, signal }: Watch
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
+  // An 'abort' listener added to an aborted signal never runs: do not wait out the interval.
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -14,6 +14,8 @@ export class CancelledError extends Error {
     super('upstream work cancelled: nobody awaits it any more');
   }
 }
+/** One instance for every rejection: no stack captured per cancelled call. */
+export const CANCELLED_ERROR = new CancelledError();
 
 export class Cancellation {
   #cancelled = false;
@@ -33,10 +35,14 @@ export class Cancellation {
   }
 
   /**
-   * The one listener run on cancellation, replacing any previous one; `undefined` clears it.
-   * Set while a step can be interrupted, cleared when the step ends.
+   * Runs `listener` on cancellation (at most one listener at a time: the client's current step
+   * — queued for a slot, a try, a sleep — replaces the previous step's). Returns the function
+   * that removes it, which does nothing once another step has taken over.
    */
-  set onCancel(listener: (() => void) | undefined) {
+  listen(listener: () => void): () => void {
     this.#listener = listener;
+    return () => {
+      if (this.#listener === listener) this.#listener = undefined;
+    };
   }
 }

@@ -17,7 +17,7 @@ import {
   UpstreamError,
   UpstreamTimeoutError,
 } from '../errors.js';
-import { type Cancellation, CancelledError } from './cancellation.js';
+import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
 import { type Credential } from './credentials.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
 import { backoffMs, isTableStatus, retryAfterMs } from './retryPolicy.js';
@@ -75,7 +75,7 @@ export function judge(outcome: TryOutcome, now: number): Verdict {
     case 'tooLarge':
       return tooLarge;
     case 'cancelled':
-      throw new CancelledError();
+      throw CANCELLED_ERROR;
     case 'network': {
       const cause = outcome.cause;
       return failure(true, () => new UpstreamError('Talkstack could not be reached.', cause));
@@ -111,17 +111,16 @@ function judgeAnswer(status: number, body: Buffer | undefined, retryAfter: strin
 
 /** Resolves after `ms`, or rejects with CancelledError as soon as `cancellation` fires. */
 function sleep(ms: number, cancellation: Cancellation | undefined): Promise<void> {
+  if (cancellation?.cancelled) return Promise.reject(CANCELLED_ERROR);
   return new Promise((resolve, reject) => {
+    const unlisten = cancellation?.listen(() => {
+      clearTimeout(timer);
+      reject(CANCELLED_ERROR);
+    });
     const timer = setTimeout(() => {
-      if (cancellation) cancellation.onCancel = undefined;
+      unlisten?.();
       resolve();
     }, ms);
-    if (cancellation) {
-      cancellation.onCancel = () => {
-        clearTimeout(timer);
-        reject(new CancelledError());
-      };
-    }
   });
 }
 
@@ -140,8 +139,8 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
       const body = JSON.stringify({ sid: request.sid, projectId: request.projectId } satisfies CallRequestBody);
       const headers = credential.upstreamHeaders;
       for (let retry = 0; ; retry++) {
-        if (cancellation?.cancelled) throw new CancelledError();
-        const release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.id, cancellation));
+        if (cancellation?.cancelled) throw CANCELLED_ERROR;
+        const release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.tenant, cancellation));
         let outcome: TryOutcome;
         try {
           outcome = await transport.send(CALL_URL_PATH, headers, body, cancellation);

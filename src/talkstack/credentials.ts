@@ -12,6 +12,13 @@ export interface Credential {
   readonly apiKey?: string;
   /** sha256 of both headers; safe to log and to use as a key part */
   readonly id: string;
+  /**
+   * Who pays upstream, for the fair scheduler: a digest of the api key when there is one,
+   * else of the Authorization value (scheme case and spacing ignored). Coarser than `id` on
+   * purpose: one key sent with a different junk Authorization each time is still one tenant,
+   * not many with a share of the slots each. Never used to key data.
+   */
+  readonly tenant: string;
   /** the headers of an upstream call made with it (credential and content type), built once */
   readonly upstreamHeaders: Readonly<Record<string, string>>;
 }
@@ -23,12 +30,14 @@ interface HeaderSource {
 export function makeCredential(authorization: string | undefined, apiKey: string | undefined): Credential | undefined {
   if (!authorization && !apiKey) return undefined;
   const id = createHash('sha256')
-    .update(`${authorization ?? ''}\u0000${apiKey ?? ''}`)
+    .update(`${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`)
     .digest('base64url');
+  const payer = apiKey ? `k:${apiKey}` : `a:${(authorization ?? '').trim().replace(/\s+/g, ' ').replace(/^\S+/, (scheme) => scheme.toLowerCase())}`;
+  const tenant = createHash('sha256').update(payer).digest('base64url');
   const upstreamHeaders: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization) upstreamHeaders[AUTHORIZATION_HEADER] = authorization;
   if (apiKey) upstreamHeaders[API_KEY_HEADER] = apiKey;
-  return Object.freeze({ ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id, upstreamHeaders });
+  return Object.freeze({ ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id, tenant, upstreamHeaders });
 }
 
 /**
@@ -41,7 +50,8 @@ const recent = new Map<string, Credential>();
 
 function credentialOf(authorization: string | undefined, apiKey: string | undefined): Credential | undefined {
   if (!authorization && !apiKey) return undefined;
-  const memoKey = `${authorization ?? ''}\u0000${apiKey ?? ''}`;
+  // Length-prefixed: no pair of values can spell another pair's key.
+  const memoKey = `${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`;
   let credential = recent.get(memoKey);
   if (!credential) {
     credential = makeCredential(authorization, apiKey) as Credential;

@@ -22,10 +22,15 @@ export function isTableStatus(status: number): boolean {
 }
 
 const DELTA_SECONDS = /^\d+(\.\d+)?$/;
-const IMF_FIXDATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+/** The three HTTP-date forms recipients must accept (RFC 9110 §5.6.7). */
+const HTTP_DATES = [
+  /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/, // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+  /^[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/, // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+  /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/, // asctime: Sun Nov  6 08:49:37 1994 (GMT)
+];
 
 /**
- * A valid `Retry-After` (delta seconds or an IMF-fixdate) in milliseconds from `now`, capped
+ * A valid `Retry-After` (delta seconds or an HTTP-date) in milliseconds from `now`, capped
  * at 5 s; undefined when absent or unparsable, which means "not sent": normal backoff. Other
  * rate-limit headers (X-RateLimit-Reset…) are not part of the contract and are ignored.
  */
@@ -35,8 +40,9 @@ export function retryAfterMs(header: string | string[] | undefined, now: number)
   let ms: number;
   if (DELTA_SECONDS.test(value)) {
     ms = Number(value) * 1000;
-  } else if (IMF_FIXDATE.test(value)) {
-    const at = Date.parse(value);
+  } else if (HTTP_DATES.some((form) => form.test(value))) {
+    // asctime carries no zone; HTTP dates are always GMT.
+    const at = Date.parse(/GMT$/.test(value) ? value : `${value} GMT`);
     if (!Number.isFinite(at)) return undefined;
     ms = Math.max(0, at - now);
   } else {

@@ -11,16 +11,17 @@
  *   `CancelledError`) and is never granted a slot;
  * - `Release` is idempotent: a `finally` that runs twice cannot free a slot it does not hold.
  *
- * A tenant is the credential's digest: the unit whose rate limit and bill upstream are shared.
+ * A tenant is `Credential.tenant`: the unit whose rate limit and bill upstream are shared.
  */
-import { type Cancellation, CancelledError } from './cancellation.js';
+import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
 
 export type Release = () => void;
 
 interface Waiter {
   readonly grant: (release: Release) => void;
   readonly refuse: (error: Error) => void;
-  readonly cancellation: Cancellation | undefined;
+  /** removes its cancellation listener once granted */
+  unlisten: (() => void) | undefined;
   /** set when cancelled while queued: skipped when its turn comes */
   gone: boolean;
 }
@@ -86,9 +87,9 @@ export class UpstreamScheduler {
   acquire(tenant: string, cancellation?: Cancellation): Promise<Release> {
     const now = this.tryAcquire();
     if (now) return Promise.resolve(now);
-    if (cancellation?.cancelled) return Promise.reject(new CancelledError());
+    if (cancellation?.cancelled) return Promise.reject(CANCELLED_ERROR);
     return new Promise<Release>((grant, refuse) => {
-      const waiter: Waiter = { grant, refuse, cancellation, gone: false };
+      const waiter: Waiter = { grant, refuse, unlisten: undefined, gone: false };
       let queue = this.#turns.get(tenant);
       if (!queue) this.#turns.set(tenant, (queue = new Queue()));
       const own = queue;
@@ -96,14 +97,14 @@ export class UpstreamScheduler {
       own.live++;
       this.#waiting++;
       if (cancellation) {
-        cancellation.onCancel = () => {
+        waiter.unlisten = cancellation.listen(() => {
           // Lazy removal: the entry stays in its queue, marked, and is skipped on its turn;
           // a tenant left with no live waiter loses its turn at once.
           waiter.gone = true;
           this.#waiting--;
           if (--own.live === 0 && this.#turns.get(tenant) === own) this.#turns.delete(tenant);
-          refuse(new CancelledError());
-        };
+          refuse(CANCELLED_ERROR);
+        });
       }
     });
   }
@@ -136,7 +137,7 @@ export class UpstreamScheduler {
     }
     if (--queue.live > 0) this.#turns.set(tenant, queue);
     this.#waiting--;
-    if (waiter.cancellation) waiter.cancellation.onCancel = undefined;
+    waiter.unlisten?.();
     // The slot passes from holder to waiter without being freed, so no one can overtake.
     waiter.grant(this.#releaser());
   }

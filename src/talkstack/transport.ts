@@ -77,15 +77,16 @@ class TryHandler implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #size = 0;
   readonly #timer: NodeJS.Timeout;
+  readonly #unlisten: (() => void) | undefined;
 
   constructor(
     private readonly settle: (outcome: TryOutcome) => void,
     private readonly maxBodyBytes: number,
     timeoutMs: number,
-    private readonly cancellation: Cancellation | undefined,
+    cancellation: Cancellation | undefined,
   ) {
     this.#timer = setTimeout(this.#stop, timeoutMs, TIMEOUT);
-    if (cancellation) cancellation.onCancel = () => this.#stop(CANCELLED);
+    this.#unlisten = cancellation?.listen(() => this.#stop(CANCELLED));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -146,6 +147,8 @@ class TryHandler implements Dispatcher.DispatchHandler {
   /** Ends the try from outside (timer, cancellation): settles now, then stops undici. */
   #stop = (outcome: TryOutcome): void => {
     if (this.#done) return;
+    // A table status decides the outcome by itself (contract): a slow body changes nothing.
+    if (outcome === TIMEOUT && this.#status !== 0 && !this.#keep) outcome = this.#answer(undefined);
     this.#finish(outcome);
     this.#controller?.abort(STOPPED);
   };
@@ -153,7 +156,7 @@ class TryHandler implements Dispatcher.DispatchHandler {
   #finish(outcome: TryOutcome): void {
     this.#done = true;
     clearTimeout(this.#timer);
-    if (this.cancellation) this.cancellation.onCancel = undefined;
+    this.#unlisten?.();
     this.#chunks = [];
     this.settle(outcome);
   }

@@ -1,0 +1,40 @@
+/**
+ * A credential's two identities: `id` keys data (every header byte counts: nothing fetched
+ * with one credential is answered to another), `tenant` is who pays upstream (the fair
+ * scheduler's unit: one key is one tenant however the Authorization beside it varies).
+ */
+import { describe, expect, it } from 'vitest';
+import { makeCredential } from '../src/talkstack/credentials.js';
+
+const credential = (authorization?: string, apiKey?: string) => {
+  const made = makeCredential(authorization, apiKey);
+  if (!made) throw new Error('no credential');
+  return made;
+};
+
+describe('credential identity', () => {
+  it('one api key with different Authorization values: different ids, one tenant', () => {
+    const a = credential('Bearer junk-1', 'key');
+    const b = credential('Bearer junk-2', 'key');
+    const plain = credential(undefined, 'key');
+    expect(new Set([a.id, b.id, plain.id]).size).toBe(3);
+    expect(new Set([a.tenant, b.tenant, plain.tenant]).size).toBe(1);
+  });
+
+  it('an Authorization differing only in scheme case or spacing is one tenant, not one id', () => {
+    const a = credential('Bearer token');
+    const b = credential('bearer   token ');
+    expect(a.id).not.toBe(b.id);
+    expect(a.tenant).toBe(b.tenant);
+    expect(credential('Bearer other').tenant).not.toBe(a.tenant);
+  });
+
+  it('no pair of header values can be confused with another pair', () => {
+    expect(credential('ab', 'c').id).not.toBe(credential('a', 'bc').id);
+    expect(credential('k').tenant).not.toBe(credential(undefined, 'k').tenant);
+  });
+
+  it('forwards both headers unchanged, with the JSON content type', () => {
+    expect(credential('Bearer  T', 'K').upstreamHeaders).toEqual({ 'content-type': 'application/json', authorization: 'Bearer  T', 'x-api-key': 'K' });
+  });
+});
