@@ -80,7 +80,7 @@ class Targets {
 }
 
 /**
- * Waits until the upstream is quiet: nothing in flight and no new request for 200 ms (work of
+ * Waits until the upstream is quiet: nothing in flight and no new request for 500 ms (work of
  * the last operations finishing, including requests a server still had queued).
  */
 async function upstreamIdle(upstream: Upstream): Promise<void> {
@@ -91,7 +91,7 @@ async function upstreamIdle(upstream: Upstream): Promise<void> {
     const stats = await upstream.stats();
     if (stats.inFlight > 0 || stats.requests !== last) quietSince = Date.now();
     last = stats.requests;
-    if (Date.now() - quietSince >= 200) return;
+    if (Date.now() - quietSince >= 500) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
