@@ -82,6 +82,20 @@ const DASHBOARD_PAGES = Array.from({ length: 10 }, (_, page) => [
   ...Array.from({ length: 10 }, (_, i) => `CAlivew6p${page}x${i}`),
 ]);
 
+/** w3 and w3c: `calls` with 100 sids of which 70 distinct, fresh each time, on `connections`. */
+function pageWorkload(id: string, connections: number): Workload {
+  return {
+    id,
+    title: `\`calls\`, 100 sids / 70 distinct, ${connections} connection${connections === 1 ? '' : 's'}`,
+    latencyMs: 20,
+    connections,
+    targets: ['talkstack', 'apollo-rest', 'yoga-minimal'],
+    distinctCalls: 70,
+    body: (n) => json(CALLS, { sids: pageWithDuplicates(`${id}n`, n) }),
+    check: answers('calls', listOf(100)),
+  };
+}
+
 const W5_ALIASES = 300;
 const W5_MAX_CALLS = 100;
 
@@ -107,27 +121,8 @@ export const WORKLOADS: readonly Workload[] = [
     body: (n) => json(CALL, { sid: `CAw2n${n}` }),
     check: answers('call', completedCall),
   },
-  {
-    id: 'w3',
-    title: '`calls`, 100 sids / 70 distinct, 1 connection',
-    latencyMs: 20,
-    connections: 1,
-    targets: ['talkstack', 'apollo-rest', 'yoga-minimal'],
-    distinctCalls: 70,
-    body: (n) => json(CALLS, { sids: pageWithDuplicates('w3n', n) }),
-    check: answers('calls', listOf(100)),
-  },
-  {
-    id: 'w3c',
-    title: '`calls`, 100 sids / 70 distinct, 10 connections',
-    latencyMs: 20,
-    connections: 10,
-    targets: ['talkstack', 'apollo-rest', 'yoga-minimal'],
-    variants: UNBOUNDED,
-    distinctCalls: 70,
-    body: (n) => json(CALLS, { sids: pageWithDuplicates('w3cn', n) }),
-    check: answers('calls', listOf(100)),
-  },
+  pageWorkload('w3', 1),
+  { ...pageWorkload('w3c', 10), variants: UNBOUNDED },
   {
     id: 'w4',
     title: '`_entities`, 200 representations / 120 distinct, 10 connections',

@@ -68,7 +68,7 @@ const unauthenticated = failure(false, () => new UnauthenticatedError('Talkstack
 const forbidden = failure(false, () => new ForbiddenError('The credential may not read this call (403).'));
 const notACall = failure(false, () => new UpstreamBadResponseError('Talkstack answered with something that is not a call.'));
 
-export function judge(outcome: TryOutcome, now: number): Verdict {
+function judge(outcome: TryOutcome, now: number): Verdict {
   switch (outcome.kind) {
     case 'timeout':
       return timedOut;

@@ -70,11 +70,3 @@ export function credentialFrom(headers: HeaderSource, serviceKey: Credential | u
   const apiKey = headers.get(API_KEY_HEADER) || undefined;
   return credentialOf(authorization, apiKey) ?? serviceKey;
 }
-
-/** Headers to send upstream for a credential (without the content type). */
-export function credentialHeaders(credential: Credential): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (credential.authorization) headers[AUTHORIZATION_HEADER] = credential.authorization;
-  if (credential.apiKey) headers[API_KEY_HEADER] = credential.apiKey;
-  return headers;
-}
