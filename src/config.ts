@@ -30,6 +30,21 @@ export interface Config {
   maxAliases: number;
   maxTokens: number;
   maxBodyBytes: number;
+  /** largest query document, comments included; checked before parsing */
+  maxDocumentBytes: number;
+  /** `sids` and `_entities` representation entries one operation may pass, all added up */
+  maxListEntries: number;
+  /** errors one response lists before a last TOO_MANY_ERRORS */
+  maxErrors: number;
+  maxSubscriptionsPerCredential: number;
+  maxWatchedCallsPerCredential: number;
+  maxSubscriptions: number;
+  /** exact origins allowed cross-origin access (no wildcard); empty: none */
+  corsOrigins: readonly string[];
+  /** how long new requests are still served after SIGTERM/SIGINT */
+  shutdownDelayMs: number;
+  /** how long in-flight requests may finish once the listener is closed */
+  shutdownGraceMs: number;
   logLevel: LogLevel;
   /** V8's heap growth per GC cycle, in percent; 0 leaves V8's own heuristics */
   heapGrowingPercent: number;
@@ -37,13 +52,25 @@ export interface Config {
 
 export const DEFAULT_TALKSTACK_API_URL = 'https://api.talkstackai.com';
 
+/** The example dashboard's origin (`npm run example:web`), allowed by default in demo mode. */
+export const DEMO_DASHBOARD_ORIGIN = 'http://localhost:4001';
+
+export interface SettingProblem {
+  variable: string;
+  problem: string;
+}
+
+/** Every invalid setting of an environment, reported together (one line each). */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid setting ${variable}: ${problem}`);
+  readonly problems: readonly SettingProblem[];
+  constructor(problems: readonly SettingProblem[]) {
+    super(problems.map(({ variable, problem }) => `Invalid setting ${variable}: ${problem}`).join('\n'));
+    this.problems = problems;
+  }
+  /** the first invalid variable */
+  get variable(): string {
+    return this.problems[0]?.variable ?? '';
   }
 }
 
@@ -71,6 +98,27 @@ const httpUrl = z
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+/** `scheme://host[:port]` exactly as a browser sends it in `Origin`: no path, no wildcard. */
+function isExactOrigin(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+}
+
+const originList = z
+  .string()
+  .transform((text) => text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+  .check((ctx) => {
+    const bad = ctx.value.find((origin) => !isExactOrigin(origin));
+    if (bad !== undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `"${bad.slice(0, 100)}" is not an origin: expected comma-separated http(s)://host[:port] values, exact (no path, no trailing slash, no wildcard)`,
+      });
+    }
+  });
+
 /** One parser per variable; the key is the variable's name, so errors name it. */
 const settings = {
   PORT: integer(0, 65535),
@@ -94,6 +142,15 @@ const settings = {
   MAX_ALIASES: integer(0, 100_000),
   MAX_TOKENS: integer(1, 10_000_000),
   MAX_BODY_BYTES: integer(1, 1_073_741_824),
+  MAX_DOCUMENT_BYTES: integer(1, 1_073_741_824),
+  MAX_LIST_ENTRIES: integer(1, 1_000_000),
+  MAX_ERRORS: integer(1, 100_000),
+  MAX_SUBSCRIPTIONS_PER_CREDENTIAL: integer(1, 1_000_000),
+  MAX_WATCHED_CALLS_PER_CREDENTIAL: integer(1, 1_000_000),
+  MAX_SUBSCRIPTIONS: integer(1, 10_000_000),
+  CORS_ORIGINS: originList,
+  SHUTDOWN_DELAY_MS: integer(0, 3_600_000),
+  SHUTDOWN_GRACE_MS: integer(0, 3_600_000),
   HEAP_GROWING_PERCENT: integer(0, 1000),
   LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
 } as const;
@@ -101,13 +158,14 @@ const settings = {
 type Settings = typeof settings;
 type Parsed = { [K in keyof Settings]: z.output<Settings[K]> | undefined };
 
-function read<K extends keyof Settings>(env: Env, name: K): z.output<Settings[K]> | undefined {
+function read<K extends keyof Settings>(env: Env, name: K, problems: SettingProblem[]): z.output<Settings[K]> | undefined {
   const raw = env[name];
   // An empty variable is treated as unset: shells and compose files often export `X=`.
   if (raw === undefined || raw.trim() === '') return undefined;
   const result = settings[name].safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(name, result.error.issues[0]?.message ?? 'invalid value');
+    problems.push({ variable: name, problem: result.error.issues[0]?.message ?? 'invalid value' });
+    return undefined;
   }
   return result.data as z.output<Settings[K]>;
 }
@@ -118,9 +176,12 @@ function read<K extends keyof Settings>(env: Env, name: K): z.output<Settings[K]
  * the simulator itself is started by the entry point, which then sets `talkstackApiUrl`.
  */
 export function loadConfig(env: Env = process.env): Config {
+  // Every variable is read before failing, so one start reports every invalid setting.
+  const problems: SettingProblem[] = [];
   const v = Object.fromEntries(
-    (Object.keys(settings) as (keyof Settings)[]).map((name) => [name, read(env, name)]),
+    (Object.keys(settings) as (keyof Settings)[]).map((name) => [name, read(env, name, problems)]),
   ) as Parsed;
+  if (problems.length > 0) throw new ConfigError(problems);
 
   const demo = v.TALKSTACK_DEMO ?? (v.TALKSTACK_API_URL === undefined && v.TALKSTACK_API_KEY === undefined);
 
@@ -146,6 +207,15 @@ export function loadConfig(env: Env = process.env): Config {
     maxAliases: v.MAX_ALIASES ?? 20,
     maxTokens: v.MAX_TOKENS ?? 2000,
     maxBodyBytes: v.MAX_BODY_BYTES ?? 1_048_576,
+    maxDocumentBytes: v.MAX_DOCUMENT_BYTES ?? 65_536,
+    maxListEntries: v.MAX_LIST_ENTRIES ?? 1000,
+    maxErrors: v.MAX_ERRORS ?? 100,
+    maxSubscriptionsPerCredential: v.MAX_SUBSCRIPTIONS_PER_CREDENTIAL ?? 100,
+    maxWatchedCallsPerCredential: v.MAX_WATCHED_CALLS_PER_CREDENTIAL ?? 500,
+    maxSubscriptions: v.MAX_SUBSCRIPTIONS ?? 10_000,
+    corsOrigins: v.CORS_ORIGINS ?? (demo ? [DEMO_DASHBOARD_ORIGIN] : []),
+    shutdownDelayMs: v.SHUTDOWN_DELAY_MS ?? 0,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS ?? 10_000,
     logLevel: v.LOG_LEVEL ?? 'info',
     heapGrowingPercent: v.HEAP_GROWING_PERCENT ?? 100,
   };
