@@ -141,7 +141,7 @@ export const WORKLOADS: readonly Workload[] = [
     connections: 1,
     targets: ['talkstack', 'apollo-rest', 'yoga-minimal'],
     // MAX_TOKENS: 300 aliased fields are ~3,300 tokens.
-    serverEnv: { MAX_ALIASES: String(W5_ALIASES), MAX_CALLS_PER_REQUEST: String(W5_MAX_CALLS), MAX_TOKENS: '20000' },
+    serverEnv: { MAX_ALIASES: String(W5_ALIASES), MAX_CALLS_PER_REQUEST: String(W5_MAX_CALLS), MAX_TOKENS: '20000', MAX_ERRORS: '1000' },
     distinctCalls: W5_MAX_CALLS,
     body: (n) =>
       json(`{ ${Array.from({ length: W5_ALIASES }, (_, i) => `c${i}: call(sid: "CAw5n${n}x${i}") { sid status }`).join(' ')} }`),

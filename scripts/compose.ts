@@ -5,23 +5,63 @@
  *   npm run compose -- --calls-url http://calls:4000/graphql \
  *     --subgraph shifts=../shifts/schema.graphql@http://shifts:4001/graphql > supergraph.graphql
  *
- * Exit code 1 with the composition errors on stderr when the subgraphs do not compose.
+ * Exit code 1 with the composition errors on stderr when the subgraphs do not compose, or
+ * with one line naming the file when an SDL file cannot be read or parsed; 2 for bad options.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { composeServices } from '@theguild/federation-composition';
-import { parse } from 'graphql';
+import { type DocumentNode, GraphQLError, parse } from 'graphql';
 
 const usage =
   'usage: npm run compose -- [--calls-url URL] --subgraph NAME=SDL_FILE@URL [--subgraph …]';
 
-const { values } = parseArgs({
-  options: {
-    'calls-url': { type: 'string', default: 'http://localhost:4000/graphql' },
-    subgraph: { type: 'string', multiple: true, default: [] },
-    help: { type: 'boolean', default: false },
-  },
-});
+/** Why a file could not be read, as `ls` would say it. */
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+};
+
+/** Exits with one line naming the file when it cannot be read or is not GraphQL SDL. */
+function readSdl(file: string): DocumentNode {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    console.error(`cannot read ${file}: ${READ_FAILURES[code] ?? (code || 'unreadable')}`);
+    process.exit(1);
+  }
+  try {
+    return parse(text);
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    const where = error.locations?.[0];
+    console.error(`${file}${where ? `:${where.line}:${where.column}` : ''}: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        'calls-url': { type: 'string', default: 'http://localhost:4000/graphql' },
+        subgraph: { type: 'string', multiple: true, default: [] },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    // An unknown or incomplete option: say which, not where in node:util it was noticed.
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+const { values } = parseCommandLine();
 
 if (values.help) {
   console.log(usage);
@@ -31,7 +71,7 @@ if (values.help) {
 const services = [
   {
     name: 'calls',
-    typeDefs: parse(readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8')),
+    typeDefs: readSdl(fileURLToPath(new URL('../schema/schema.graphql', import.meta.url))),
     url: values['calls-url'],
   },
 ];
@@ -42,7 +82,7 @@ for (const spec of values.subgraph) {
     process.exit(2);
   }
   const [, name = '', file = '', url = ''] = match;
-  services.push({ name, typeDefs: parse(readFileSync(file, 'utf8')), url });
+  services.push({ name, typeDefs: readSdl(file), url });
 }
 
 const result = composeServices(services);

@@ -6,6 +6,7 @@
 import { CallLoader, type FetchCall } from './calls/callLoader.js';
 import { OperationScope } from './calls/operationScope.js';
 import type { Config } from './config.js';
+import type { SubscriptionRegistry } from './subscriptions/subscriptionRegistry.js';
 import { type Credential, credentialFrom } from './talkstack/credentials.js';
 
 export interface Context {
@@ -16,16 +17,19 @@ export interface Context {
   readonly calls: CallLoader | undefined;
   /** aborted when the client goes away; long-running resolvers (subscriptions) watch it */
   readonly signal: AbortSignal;
+  /** the server's open subscriptions; a subscription takes a lease here before it polls */
+  readonly subscriptions: SubscriptionRegistry;
 }
 
 export interface ContextFactoryOptions {
   config: Config;
   fetchCall: FetchCall;
+  subscriptions: SubscriptionRegistry;
   /** the server's own credential (`TALKSTACK_API_KEY`), used when a request brings none */
   serviceCredential: Credential | undefined;
 }
 
-export function createContextFactory({ config, fetchCall, serviceCredential }: ContextFactoryOptions) {
+export function createContextFactory({ config, fetchCall, subscriptions, serviceCredential }: ContextFactoryOptions) {
   const maxCalls = config.maxCallsPerRequest;
   return ({ request }: { request: Request }): Context => {
     const credential = credentialFrom(request.headers, serviceCredential);
@@ -35,6 +39,7 @@ export function createContextFactory({ config, fetchCall, serviceCredential }: C
       credential,
       calls: credential && new CallLoader({ credential, maxCalls, fetchCall, scope: new OperationScope(signal) }),
       signal,
+      subscriptions,
     };
   };
 }

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_BAD_RESPONSE'
   | 'NOT_FOUND'
-  | 'TOO_MANY_CALLS';
+  | 'TOO_MANY_CALLS'
+  | 'TOO_MANY_SUBSCRIPTIONS';
 
 export abstract class CallDataError extends Error {
   abstract readonly code: ErrorCode;
@@ -77,6 +78,12 @@ export class TooManyCallsError extends CallDataError {
   constructor(limit: number) {
     super(`This operation asks for more than ${limit} distinct calls (MAX_CALLS_PER_REQUEST).`);
   }
+}
+
+/** A subscription refused by one of the caps on open subscriptions (subscriptionRegistry.ts). */
+export class TooManySubscriptionsError extends CallDataError {
+  override name = 'TooManySubscriptionsError';
+  readonly code = 'TOO_MANY_SUBSCRIPTIONS';
 }
 
 export const isCallDataError = (error: unknown): error is CallDataError => error instanceof CallDataError;

@@ -1,10 +1,16 @@
 /**
- * Entry point: read the configuration, start the simulator in demo mode, serve.
+ * Entry point: read the configuration, start the simulator in demo mode, serve, and stop
+ * cleanly on SIGTERM/SIGINT (shutdown.ts). Mistakes a newcomer makes (invalid settings, a
+ * busy port) end with a line saying what to change, not a stack trace.
  */
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startDemoUpstream } from './demo.js';
+import { describeListenError } from './listenErrors.js';
+import { createLogger } from './logger.js';
+import { urlForLog } from './logText.js';
 import { createServer, GRAPHQL_PATH } from './server.js';
+import { installShutdown } from './shutdown.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -12,6 +18,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
+      // Every invalid setting, one line each: a start reports them all, not the first only.
       console.error(error.message);
       process.exit(1);
     }
@@ -24,27 +31,35 @@ async function main(): Promise<void> {
   // GC, so setting it here, before the load, takes effect.
   if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
 
+  const logger = createLogger(config.logLevel);
   const demo = config.demo ? await startDemoUpstream(config) : undefined;
   const server = createServer(demo?.config ?? config, {
+    logger,
     ...(demo ? { graphiqlDefaultQuery: demo.graphiqlDefaultQuery } : {}),
   });
-  const url = await server.listen();
+  installShutdown({
+    server,
+    delayMs: config.shutdownDelayMs,
+    graceMs: config.shutdownGraceMs,
+    alsoClose: demo ? [() => demo.simulator.close()] : [],
+    log: (message, fields) => logger.info(fields ?? {}, message),
+    exit: (code) => process.exit(code),
+  });
+
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (error) {
+    const message = describeListenError(error, config.port, config.host);
+    if (message === undefined) throw error;
+    console.error(message);
+    process.exit(1);
+  }
   const shown = url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
 
   console.log(`Talkstack calls GraphQL API on ${shown}${GRAPHQL_PATH}${config.graphiql ? ' (GraphiQL in a browser)' : ''}`);
   if (demo) for (const line of demo.banner) console.log(line);
-  else console.log(`Upstream: ${config.talkstackApiUrl}`);
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await server.close();
-    await demo?.simulator.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  else console.log(`Upstream: ${urlForLog(config.talkstackApiUrl)}`);
 }
 
 await main();

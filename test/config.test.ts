@@ -25,6 +25,15 @@ describe('configuration', () => {
       maxAliases: 20,
       maxTokens: 2000,
       maxBodyBytes: 1_048_576,
+      maxDocumentBytes: 65_536,
+      maxListEntries: 1000,
+      maxErrors: 100,
+      maxSubscriptionsPerCredential: 100,
+      maxWatchedCallsPerCredential: 500,
+      maxSubscriptions: 10_000,
+      corsOrigins: ['http://localhost:4001'],
+      shutdownDelayMs: 0,
+      shutdownGraceMs: 10_000,
       logLevel: 'info',
       heapGrowingPercent: 100,
     });
@@ -54,6 +63,8 @@ describe('configuration', () => {
       MAX_BODY_BYTES: '1000',
       LOG_LEVEL: 'WARN',
       HEAP_GROWING_PERCENT: '0',
+      SHUTDOWN_DELAY_MS: '5000',
+      SHUTDOWN_GRACE_MS: '0',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -79,6 +90,8 @@ describe('configuration', () => {
       maxBodyBytes: 1000,
       logLevel: 'warn',
       heapGrowingPercent: 0,
+      shutdownDelayMs: 5000,
+      shutdownGraceMs: 0,
     });
   });
 
@@ -107,8 +120,26 @@ describe('configuration', () => {
     ['TALKSTACK_DEMO', 'sometimes'],
     ['MAX_BODY_BYTES', '1e6'],
     ['LOG_LEVEL', 'loud'],
+    ['SHUTDOWN_DELAY_MS', '-1'],
+    ['SHUTDOWN_GRACE_MS', '2s'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid setting ${name}: `));
+  });
+
+  it('reports every invalid setting at once, one line each, in a stable order', () => {
+    const env = { PORT: 'abc', UPSTREAM_RETRIES: '99', LOG_LEVEL: 'loud', SHUTDOWN_GRACE_MS: '-5', TALKSTACK_API_URL: 'nope' };
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.map((p) => p.variable)).toEqual(['PORT', 'TALKSTACK_API_URL', 'UPSTREAM_RETRIES', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL']);
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(5);
+    problems.forEach((problem, i) => expect(lines[i]).toBe(`Invalid setting ${problem.variable}: ${problem.problem}`));
   });
 });

@@ -37,6 +37,7 @@ export class CallLoader {
   readonly #asked = new Set<string>();
   readonly #loader: DataLoader<string, Call | null>;
   readonly #addresses = new Map<string, CallAddress>();
+  #tooMany: TooManyCallsError | undefined;
 
   constructor({ credential, maxCalls, fetchCall, scope }: CallLoaderOptions) {
     this.#credential = credential;
@@ -60,7 +61,8 @@ export class CallLoader {
   load(address: CallAddress): Promise<Call | null> {
     const key = this.#keyOf(address);
     if (!this.#asked.has(key)) {
-      if (this.#asked.size >= this.#maxCalls) return Promise.reject(new TooManyCallsError(this.#maxCalls));
+      // One error for every capped key: the operation codes it once (resolvers/callLookup.ts).
+      if (this.#asked.size >= this.#maxCalls) return Promise.reject((this.#tooMany ??= new TooManyCallsError(this.#maxCalls)));
       this.#asked.add(key);
       this.#addresses.set(key, { projectId: address.projectId, sid: address.sid });
     }

@@ -5,7 +5,9 @@
  * cache of final calls in front of those).
  */
 import { isCallDataError } from '../errors.js';
+import type { LogFingerprint } from '../logFingerprint.js';
 import type { Logger } from '../logger.js';
+import { clipForLog } from '../logText.js';
 import type { TalkstackClient } from '../talkstack/client.js';
 import { mapCall } from './mapCall.js';
 import { shareFetchCall, type SharedFetchCall, type UpstreamFetchCall } from './sharedFetchCall.js';
@@ -13,16 +15,30 @@ import { shareFetchCall, type SharedFetchCall, type UpstreamFetchCall } from './
 /** Failures worth an operator's attention (the others are the caller's own mistakes). */
 const UPSTREAM_FAILURES = new Set(['RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE']);
 
-export function upstreamFetchCall(client: TalkstackClient, logger: Logger): UpstreamFetchCall {
+export interface UpstreamLogging {
+  logger: Logger;
+  /** how lines name a credential (never the credential, nor its plain digest) */
+  fingerprint: LogFingerprint;
+  /** the upstream's `host[:port]`, without credentials or path, for lines about it */
+  upstreamHost: string;
+}
+
+export function upstreamFetchCall(client: TalkstackClient, { logger, fingerprint, upstreamHost }: UpstreamLogging): UpstreamFetchCall {
   return async (address, credential, cancellation) => {
     try {
       const upstream = await client.fetchCall(address, credential, cancellation);
       return upstream && mapCall(address, upstream);
     } catch (error) {
       if (isCallDataError(error) && UPSTREAM_FAILURES.has(error.code)) {
-        // The credential's digest, never the credential: enough to tell tenants apart.
         logger.warn(
-          { code: error.code, cause: error.detail, sid: address.sid, projectId: address.projectId, credential: credential.id },
+          {
+            code: error.code,
+            cause: error.detail,
+            upstream: upstreamHost,
+            sid: clipForLog(address.sid),
+            projectId: clipForLog(address.projectId),
+            credential: fingerprint(credential),
+          },
           error.message,
         );
       }
@@ -31,6 +47,6 @@ export function upstreamFetchCall(client: TalkstackClient, logger: Logger): Upst
   };
 }
 
-export function callFetcher(client: TalkstackClient, logger: Logger): SharedFetchCall {
-  return shareFetchCall(upstreamFetchCall(client, logger));
+export function callFetcher(client: TalkstackClient, logging: UpstreamLogging): SharedFetchCall {
+  return shareFetchCall(upstreamFetchCall(client, logging));
 }

@@ -6,6 +6,7 @@
 import type { TalkstackCall } from '../talkstack/decode.js';
 import type { Call, CallAddress, Recording, RecordingFormat, ShiftData } from './call.js';
 import { isFinalStatus, toCallStatus } from './callStatus.js';
+import { cutDeepData } from './dataDepth.js';
 
 const MAX_INT = 2_147_483_647;
 const TWILIO_RECORDING_PATH = /\/Recordings\/(RE[0-9a-fA-F]{32})(\.[A-Za-z0-9]+)?$/;
@@ -28,7 +29,7 @@ export function mapCall(address: CallAddress, upstream: TalkstackCall): Call {
     cost: toCost(upstream.cost),
     recordings: toRecordings(upstream.recordingUrls),
     shift: toShiftData(upstream),
-    data: upstream.data,
+    data: cutDeepData(upstream.data),
   };
 }
 

@@ -3,6 +3,7 @@
  * (see graphiqlAssets.ts) instead of a CDN.
  */
 import { GRAPHIQL_ASSETS_PREFIX } from './graphiqlAssets.js';
+import { staleTabRefreshScript } from './staleTabRefresh.js';
 
 /** JSON that is safe inside a <script> element. */
 const scriptJson = (value: unknown) =>
@@ -35,6 +36,7 @@ export function renderGraphiQLPage(options: Record<string, unknown> & { title?: 
 const workerUrls = ${scriptJson(workers)};
 self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (_moduleId, label) => workerUrls[label] ?? workerUrls.editorWorkerService };
 </script>
+<script>${staleTabRefreshScript(scriptJson(appOptions.query ?? null))}</script>
 <script src="${assets}/yoga-graphiql.umd.js"></script>
 <script>YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), ${scriptJson(appOptions)});</script>
 </body>

@@ -8,6 +8,7 @@
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_CALLS, DEMO_LIVE_CALLS, DEMO_PROJECT_ID } from './demoData.js';
 import { prepareJson, type PreparedResponse } from './faults.js';
 import { lifecycleBodies, lifecycleStage } from './lifecycle.js';
+import type { RollingLiveCalls } from './rollingLiveCalls.js';
 
 export const DEMO_ACCOUNT = 'demo';
 
@@ -33,6 +34,8 @@ type Entry =
 export interface Account {
   readonly name: string;
   readonly projects: Map<string, Map<string, Entry>>;
+  /** seeded with the demo project: its rolling live calls exist for this account too */
+  readonly demo: boolean;
 }
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
@@ -42,11 +45,13 @@ export class AccountRegistry {
   readonly #byApiKey = new Map<string, Account>();
   readonly #byBearer = new Map<string, Account>();
   readonly #clock: Clock;
+  readonly #rolling: RollingLiveCalls;
   // Demo bodies depend only on the clock: serialize them once, share them between accounts.
   #demoEntries: Map<string, Entry> | undefined;
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, rolling: RollingLiveCalls) {
     this.#clock = clock;
+    this.#rolling = rolling;
   }
 
   add(name: string, options: AccountOptions = {}): void {
@@ -57,7 +62,7 @@ export class AccountRegistry {
     // Check everything before changing anything, so a refused account leaves no trace.
     for (const key of apiKeys) this.#checkFree(this.#byApiKey, key, 'api key');
     for (const token of tokens) this.#checkFree(this.#byBearer, token, 'bearer token');
-    const account: Account = { name, projects: new Map() };
+    const account: Account = { name, projects: new Map(), demo: options.seedDemo === true };
     this.#accounts.set(name, account);
     for (const key of apiKeys) this.#byApiKey.set(key, account);
     for (const token of tokens) this.#byBearer.set(token, account);
@@ -88,7 +93,7 @@ export class AccountRegistry {
   /** Bytes to answer with, or undefined for an unknown project or call. */
   response(account: Account, projectId: string, sid: string): PreparedResponse | undefined {
     const entry = account.projects.get(projectId)?.get(sid);
-    if (!entry) return undefined;
+    if (!entry) return account.demo && projectId === DEMO_PROJECT_ID ? this.#rolling.response(sid, this.#clock.now()) : undefined;
     if (entry.kind === 'static') return entry.response;
     const clock = this.#clock;
     return entry.responses[lifecycleStage(clock.now() - clock.startedAt, clock.stepMs, entry.startsAfterSteps)];

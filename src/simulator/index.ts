@@ -20,6 +20,7 @@ export {
   type StreamFault,
   type WireFault,
 } from './faults.js';
+export { ROLLING_RETENTION_MS, type RollingLiveCall, type RollingSchedule } from './rollingLiveCalls.js';
 export { DEFAULT_LIFECYCLE_STEP_MS, LIFECYCLE_STATUSES, lifecycleStage, type LifecycleStatus } from './lifecycle.js';
 export {
   DEMO_API_KEY,

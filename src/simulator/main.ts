@@ -48,6 +48,9 @@ process.stdout.write(
     ...(syntheticProject === undefined
       ? []
       : [`  synthetic projectId: ${syntheticProject} (any credential, any sid; sids starting CAlive are in progress)`]),
+    `  live calls: a new one every ${simulator.liveCallSchedule.intervalMs} ms, ${simulator.liveCallSchedule.lifetimeMs} ms from queued to completed; live now: ${
+      simulator.liveCalls()[0]?.sid ?? 'none'
+    }`,
     '  sample sids:',
     ...DEMO_SAMPLE_SIDS.map((sample) => `    ${sample.label.padEnd(width)}  ${sample.sid}`),
     '',

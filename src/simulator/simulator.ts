@@ -13,6 +13,7 @@ import { API_KEY_HEADER, AUTHORIZATION_HEADER, CALL_PATH } from '../talkstack/wi
 import { AccountRegistry, DEMO_ACCOUNT, type AccountOptions } from './accounts.js';
 import { FaultTable, prepareJson, type Fault, type FaultHandle, type FaultMatch, type PreparedResponse } from './faults.js';
 import { DEFAULT_LIFECYCLE_STEP_MS } from './lifecycle.js';
+import { RollingLiveCalls, type RollingLiveCall, type RollingSchedule } from './rollingLiveCalls.js';
 import { sendStream } from './stream.js';
 import { SyntheticCalls } from './synthetic.js';
 
@@ -25,6 +26,11 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Time each live demo call spends in each temporary stage. Default 8000. */
   lifecycleStepMs?: number;
+  /**
+   * How often a new rolling live call is born in the demo project (see `rollingLiveCalls.ts`).
+   * Default 2.5 lifecycle steps (20 s).
+   */
+  liveCallIntervalMs?: number;
   /** Clock for the lifecycle and the request log's `at`. Default `Date.now`. */
   now?: () => number;
   /** Fill the demo account's project with the demo calls. Default true. */
@@ -78,6 +84,10 @@ export interface Simulator {
   deleteCall(projectId: string, sid: string, account?: string): boolean;
   /** What the call answers now (a copy, synthetic calls included), or undefined when unknown. */
   getCall(projectId: string, sid: string, account?: string): unknown;
+  /** The demo project's rolling live calls that are not completed at `now()`, newest first. */
+  liveCalls(): RollingLiveCall[];
+  /** How often rolling live calls are born and how long they take. */
+  readonly liveCallSchedule: RollingSchedule;
   setLatency(ms: number): void;
   injectFault(match: FaultMatch, fault: Fault): FaultHandle;
   clearFaults(): void;
@@ -135,6 +145,7 @@ class TalkstackSimulator implements Simulator {
   readonly #logLimit: number;
   readonly #syntheticProject: string | undefined;
   readonly #synthetic = new SyntheticCalls();
+  readonly #rolling: RollingLiveCalls;
   #log: RequestLogEntry[] = [];
   #latencyMs: number;
   #closing: Promise<void> | undefined;
@@ -146,7 +157,8 @@ class TalkstackSimulator implements Simulator {
     if (!(checkMs('lifecycleStepMs', stepMs) > 0)) throw new RangeError('lifecycleStepMs must be > 0');
     this.#maxBodyBytes = checkMs('maxBodyBytes', options.maxBodyBytes ?? 64 * 1024);
     this.#logLimit = Math.max(1, Math.floor(checkMs('requestLogLimit', options.requestLogLimit ?? 10_000)));
-    this.#accounts = new AccountRegistry({ now: this.#now, startedAt: this.#now(), stepMs });
+    this.#rolling = new RollingLiveCalls(stepMs, options.liveCallIntervalMs);
+    this.#accounts = new AccountRegistry({ now: this.#now, startedAt: this.#now(), stepMs }, this.#rolling);
     this.#accounts.addDemo(options.seedDemo ?? true);
     const synthetic = options.syntheticProject;
     if (synthetic !== undefined && (typeof synthetic !== 'string' || synthetic === '')) {
@@ -194,6 +206,14 @@ class TalkstackSimulator implements Simulator {
     if (stored !== undefined) return stored;
     const synthetic = this.#syntheticResponse(projectId, sid);
     return synthetic ? JSON.parse(synthetic.body.toString('utf8')) : undefined;
+  }
+
+  liveCalls(): RollingLiveCall[] {
+    return this.#rolling.liveAt(this.#now());
+  }
+
+  get liveCallSchedule(): RollingSchedule {
+    return this.#rolling.schedule;
   }
 
   setLatency(ms: number): void {

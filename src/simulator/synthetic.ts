@@ -38,7 +38,7 @@ let dayStamps: string[] | undefined;
  * The demo's mulberry32, seeded by the sid. A class rather than closures: a request then
  * allocates no functions (tsx wraps each closure it creates in a costly `__name`).
  */
-class SidRandom {
+export class SidRandom {
   #state: number;
 
   constructor(sid: string) {

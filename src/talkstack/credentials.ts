@@ -2,7 +2,8 @@
  * What a request authenticates with upstream. Both headers are forwarded unchanged when
  * present; `id` is a one-way digest of them, used wherever calls are keyed (loader, shared
  * fetches, caches, the fair scheduler's tenants) so data fetched with one credential is never
- * served to another, and no secret is kept in keys, logs or metrics.
+ * served to another, and no secret is kept in keys, logs or metrics (logs name a credential
+ * by a keyed fingerprint of `id`, logFingerprint.ts).
  */
 import { createHash } from 'node:crypto';
 import { API_KEY_HEADER, AUTHORIZATION_HEADER } from './wire.js';
@@ -10,7 +11,10 @@ import { API_KEY_HEADER, AUTHORIZATION_HEADER } from './wire.js';
 export interface Credential {
   readonly authorization?: string;
   readonly apiKey?: string;
-  /** sha256 of both headers; safe to log and to use as a key part */
+  /**
+   * sha256 of both headers, to use as a key part. Not for logs: anyone could hash a guessed
+   * key and compare; log lines use the keyed fingerprint of logFingerprint.ts.
+   */
   readonly id: string;
   /**
    * Who pays upstream, for the fair scheduler: a digest of the api key when there is one,

@@ -1,17 +1,46 @@
 /**
  * A real federation gateway (Hive Gateway's runtime) composed from this subgraph's committed
- * SDL and other subgraphs, over real HTTP. It records every request it sends to a subgraph,
- * and forwards the client's credential headers to the Calls subgraph, as the README tells
- * deployments to do.
+ * SDL and other subgraphs, over real HTTP, configured with the README's `gateway.config.ts`
+ * (`gatewayConfig` below; a test keeps the two identical). It records every request it sends
+ * to a subgraph.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, type GatewayConfigBase } from '@graphql-hive/gateway-runtime';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 
 export const CALLS_SDL = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
+
+/** This file's own text, for the test that compares `gatewayConfig` with the README. */
+export const GATEWAY_SOURCE = readFileSync(new URL(import.meta.url), 'utf8');
+
+type GatewayOptions = GatewayConfigBase<Record<string, unknown>>;
+
+// The Hive Gateway CLI's `defineConfig` only types its argument; this one does the same, so
+// the block below reads exactly like the README's `gateway.config.ts`.
+const defineConfig = (config: GatewayOptions): GatewayOptions => config;
+
+export const gatewayConfig = defineConfig({
+  propagateHeaders: {
+    fromClientToSubgraphs({ request, subgraphName }) {
+      if (subgraphName !== 'calls') return;
+      const headers: Record<string, string> = {};
+      for (const name of ['authorization', 'x-api-key']) {
+        const value = request.headers.get(name);
+        if (value) headers[name] = value;
+      }
+      return headers;
+    },
+  },
+  transportEntries: {
+    calls: {
+      // Subscriptions too go as JSON POSTs (by default a GET, which CSRF prevention refuses).
+      options: { method: 'POST' },
+    },
+  },
+});
 
 export interface SubgraphService {
   name: string;
@@ -21,6 +50,9 @@ export interface SubgraphService {
 
 export interface SubgraphRequest {
   subgraph: string;
+  method: string;
+  accept: string | undefined;
+  contentType: string | undefined;
   query: string;
   variables: Record<string, unknown> | undefined;
 }
@@ -37,7 +69,20 @@ export function compose(services: SubgraphService[]) {
   return composeServices(services.map(({ name, typeDefs, url }) => ({ name, typeDefs: parse(typeDefs), url })));
 }
 
-export async function startGateway(services: SubgraphService[]): Promise<Gateway> {
+/** A GraphQL request as the gateway's fetch sees it: JSON in a POST body, or in a GET's query string. */
+function operationOf(url: string, body: unknown): { query: string; variables?: Record<string, unknown> | undefined } | undefined {
+  if (typeof body === 'string') return JSON.parse(body) as { query: string; variables?: Record<string, unknown> };
+  const params = new URL(url).searchParams;
+  const query = params.get('query');
+  if (query === null) return undefined;
+  const variables = params.get('variables');
+  return { query, variables: variables ? (JSON.parse(variables) as Record<string, unknown>) : undefined };
+}
+
+const withoutQueryString = (url: string) => url.split('?')[0] ?? url;
+
+/** Starts a gateway with the README's configuration; `overrides` replace parts of it (to show what they are for). */
+export async function startGateway(services: SubgraphService[], overrides: Partial<GatewayOptions> = {}): Promise<Gateway> {
   const composition = compose(services);
   if (!composition.supergraphSdl) {
     throw new Error(`composition failed: ${(composition.errors ?? []).map((e) => e.message).join('; ')}`);
@@ -45,24 +90,24 @@ export async function startGateway(services: SubgraphService[]): Promise<Gateway
   const urlToName = new Map(services.map((s) => [s.url, s.name]));
   const subgraphRequests: SubgraphRequest[] = [];
   const gateway = createGatewayRuntime({
+    ...gatewayConfig,
+    ...overrides,
     supergraph: composition.supergraphSdl,
     logging: false,
-    propagateHeaders: {
-      fromClientToSubgraphs({ request, subgraphName }) {
-        if (subgraphName !== 'calls') return;
-        const headers: Record<string, string> = {};
-        const authorization = request.headers.get('authorization');
-        const apiKey = request.headers.get('x-api-key');
-        if (authorization) headers['authorization'] = authorization;
-        if (apiKey) headers['x-api-key'] = apiKey;
-        return headers;
-      },
-    },
     plugins: () => [
       {
         onFetch({ url, options }) {
-          const body = typeof options.body === 'string' ? (JSON.parse(options.body) as { query: string; variables?: Record<string, unknown> }) : undefined;
-          if (body) subgraphRequests.push({ subgraph: urlToName.get(url) ?? url, query: body.query, variables: body.variables });
+          const operation = operationOf(url, options.body);
+          if (!operation) return;
+          const headers = (options.headers ?? {}) as Record<string, string>;
+          subgraphRequests.push({
+            subgraph: urlToName.get(withoutQueryString(url)) ?? url,
+            method: options.method ?? 'GET',
+            accept: headers['accept'],
+            contentType: headers['content-type'],
+            query: operation.query,
+            variables: operation.variables,
+          });
         },
       },
     ],
@@ -82,4 +127,44 @@ export async function startGateway(services: SubgraphService[]): Promise<Gateway
       await gateway.dispose();
     },
   };
+}
+
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * The events of a `text/event-stream` response as they arrive (GraphQL over SSE, distinct
+ * connections mode: `next` events carrying a result, then `complete`). Comments (keep-alives)
+ * are skipped. Stopping the iteration cancels the body, i.e. the client leaves.
+ */
+export async function* sseEvents(response: Response): AsyncGenerator<SseEvent> {
+  if (!response.body) return;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, '\n');
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event: string | undefined;
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line === '' || line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const name = colon === -1 ? line : line.slice(0, colon);
+          const text = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (name === 'event') event = text;
+          else if (name === 'data') data.push(text);
+        }
+        if (event !== undefined || data.length > 0) yield { event: event ?? 'message', data: data.join('\n') };
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
 }

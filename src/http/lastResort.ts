@@ -1,0 +1,97 @@
+/**
+ * Last-resort answers, so that no failure, expected or not, ever shows a client a stack
+ * trace or a file path:
+ *
+ * - requests Node's parser refuses (a garbage request line, a header it cannot read, a
+ *   request that took longer than the server's timeouts) get a short JSON answer instead of
+ *   Node's bodiless one;
+ * - anything thrown by the Node-layer handler gets a generic 500;
+ * - anything thrown out of Yoga's request handler would reach @whatwg-node/server's own
+ *   fallback, which answers `error.stack` as the body: a plugin wraps the handler so it
+ *   gets the same generic 500 instead.
+ *
+ * The error itself goes to the log (operators may see stacks; clients never).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../logger.js';
+import { answerError, writeErrorToSocket } from './errorAnswer.js';
+
+const INTERNAL = 'INTERNAL_SERVER_ERROR';
+const INTERNAL_MESSAGE = 'Unexpected error.';
+
+interface ParserError extends Error {
+  code?: string;
+}
+
+/** Node's 'clientError' handler: what its parser refused, answered briefly. */
+export function answerClientError(error: ParserError, socket: Socket): void {
+  // A response of this connection may already be on its way: writing now would corrupt it.
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      writeErrorToSocket(socket, 431, 'BAD_REQUEST', 'The request headers are too large.');
+      return;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      writeErrorToSocket(socket, 408, 'BAD_REQUEST', 'The request was not received in time.');
+      return;
+    default:
+      writeErrorToSocket(socket, 400, 'BAD_REQUEST', 'The request is not valid HTTP.');
+  }
+}
+
+function answerInternalError(res: ServerResponse): void {
+  if (res.headersSent) {
+    // Too late for a status: cut the answer rather than leave it hanging.
+    res.destroy();
+    return;
+  }
+  answerError(res, 500, INTERNAL, INTERNAL_MESSAGE);
+}
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The Node-layer handler, with any throw answered by a generic 500 and logged. */
+export function guardRequests(listener: RequestListener, logger: Logger): RequestListener {
+  return (req, res) => {
+    try {
+      listener(req, res);
+    } catch (error) {
+      logger.error({ err: error }, 'request handler failed');
+      answerInternalError(res);
+    }
+  };
+}
+
+/**
+ * A Yoga plugin (put it first) turning whatever escapes Yoga's handler into a generic 500,
+ * before @whatwg-node/server would answer it with the stack trace.
+ */
+export function useLastResortErrors(logger: Logger): Plugin {
+  type Handler = Parameters<NonNullable<Plugin['onRequest']>>[0]['requestHandler'];
+  // Placed first, the plugin always sees Yoga's own handler: wrap it once, not per request.
+  let inner: Handler | undefined;
+  let guarded: Handler | undefined;
+  return {
+    onRequest({ requestHandler, setRequestHandler, fetchAPI }) {
+      if (requestHandler !== inner || guarded === undefined) {
+        inner = requestHandler;
+        guarded = async (request, serverContext) => {
+          try {
+            return await requestHandler(request, serverContext);
+          } catch (error) {
+            logger.error({ err: error }, 'GraphQL request handler failed');
+            const body = JSON.stringify({ errors: [{ message: INTERNAL_MESSAGE, extensions: { code: INTERNAL } }] });
+            return new fetchAPI.Response(body, { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' } });
+          }
+        };
+      }
+      setRequestHandler(guarded);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * A variable of the wrong type (or a required one missing, or null) is the caller's mistake:
+ * HTTP 400 `BAD_USER_INPUT`. The executor (graphql-tools) already answers 400 for it, but
+ * without a code for queries (it does code it for subscriptions).
+ *
+ * Those errors are the only ones of a result without `data` that have no code: the executor
+ * refused to start, and its other refusals (unknown or ambiguous operation name) carry
+ * `OPERATION_RESOLUTION_FAILURE`.
+ */
+import type { ExecutionResult } from 'graphql';
+import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
+
+export function codeVariableErrors(result: ExecutionResult): void {
+  if ('data' in result || !result.errors) return;
+  for (const error of result.errors) {
+    const extensions = error.extensions as Record<string, unknown>;
+    extensions['code'] ??= 'BAD_USER_INPUT';
+    extensions['http'] ??= { status: 400 };
+  }
+}
+
+export function useVariableErrorCode(): Plugin {
+  return {
+    onExecute() {
+      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, ({ result }) => codeVariableErrors(result)) };
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The open subscriptions of one server instance and the caps on them
+ * (MAX_SUBSCRIPTIONS_PER_CREDENTIAL, MAX_WATCHED_CALLS_PER_CREDENTIAL, MAX_SUBSCRIPTIONS).
+ *
+ * Every poll is an upstream request paid by the key's owner, and one key could open
+ * thousands of subscriptions: the caps bound what one credential (and the whole instance)
+ * makes this server poll. A subscription holds a lease from `acquire` until its stream ends
+ * for any reason; `leasedStream.ts` ties the two together so a lease is released exactly once.
+ *
+ * Transport-agnostic: SSE today, WebSocket later, and a subscription over many calls
+ * (`callsUpdates`) is one subscription watching each of its distinct calls.
+ */
+import type { CallAddress } from '../calls/call.js';
+import type { Config } from '../config.js';
+import { TooManySubscriptionsError } from '../errors.js';
+
+export interface SubscriptionLimits {
+  /** open subscriptions per credential */
+  readonly perCredential: number;
+  /** distinct calls one credential's subscriptions watch at once */
+  readonly watchedCallsPerCredential: number;
+  /** open subscriptions of the whole instance */
+  readonly total: number;
+}
+
+export const subscriptionLimitsOf = (config: Config): SubscriptionLimits => ({
+  perCredential: config.maxSubscriptionsPerCredential,
+  watchedCallsPerCredential: config.maxWatchedCallsPerCredential,
+  total: config.maxSubscriptions,
+});
+
+/** One open subscription's hold on the registry. */
+export interface SubscriptionLease {
+  /**
+   * Aborted when the lease ends: released, or completed by `completeAll`. The stream stops
+   * polling on it.
+   */
+  readonly signal: AbortSignal;
+  /** Gives the slot and the watched calls back; later calls do nothing. */
+  release(): void;
+}
+
+/** How a call is told apart from others when counting watched calls. */
+// A well-formed sid has no ':', so no pair of (sid, projectId) spells another's key.
+export const watchedCallKey = ({ sid, projectId }: CallAddress): string => `${sid}:${projectId}`;
+
+interface CredentialUsage {
+  subscriptions: number;
+  /** call key → how many of this credential's open subscriptions watch it */
+  readonly watched: Map<string, number>;
+}
+
+export class SubscriptionRegistry {
+  readonly #limits: SubscriptionLimits;
+  readonly #leases = new Set<Lease>();
+  // Entries are removed when a credential's last subscription ends: memory follows what is
+  // open, not how many credentials were ever seen.
+  readonly #usage = new Map<string, CredentialUsage>();
+
+  constructor(limits: SubscriptionLimits) {
+    this.#limits = limits;
+  }
+
+  /** open subscriptions of this instance */
+  get open(): number {
+    return this.#leases.size;
+  }
+
+  /** open subscriptions of one credential (by its paying key, `Credential.tenant`) */
+  openFor(credentialId: string): number {
+    return this.#usage.get(credentialId)?.subscriptions ?? 0;
+  }
+
+  /** distinct calls one credential's open subscriptions watch */
+  watchedBy(credentialId: string): number {
+    return this.#usage.get(credentialId)?.watched.size ?? 0;
+  }
+
+  /**
+   * A lease for one subscription of `credentialId` (a `Credential.tenant`: the paying key) watching `calls`
+   * (keys from `watchedCallKey`; duplicates count once), or the refusal, which takes nothing.
+   */
+  acquire(credentialId: string, calls: readonly string[]): SubscriptionLease | TooManySubscriptionsError {
+    const usage = this.#usage.get(credentialId);
+    const limits = this.#limits;
+    if ((usage?.subscriptions ?? 0) >= limits.perCredential) {
+      return new TooManySubscriptionsError(
+        `This credential already has ${limits.perCredential} open subscriptions (MAX_SUBSCRIPTIONS_PER_CREDENTIAL); close one first.`,
+      );
+    }
+    const distinct = [...new Set(calls)];
+    const watched = usage?.watched.size ?? 0;
+    const added = usage ? distinct.filter((key) => !usage.watched.has(key)).length : distinct.length;
+    if (watched + added > limits.watchedCallsPerCredential) {
+      return new TooManySubscriptionsError(
+        `This subscription would make this credential watch more than ${limits.watchedCallsPerCredential} distinct calls at once (MAX_WATCHED_CALLS_PER_CREDENTIAL).`,
+      );
+    }
+    if (this.#leases.size >= limits.total) {
+      return new TooManySubscriptionsError('This server has as many open subscriptions as it takes (MAX_SUBSCRIPTIONS); try again later.');
+    }
+
+    const held = usage ?? { subscriptions: 0, watched: new Map<string, number>() };
+    if (!usage) this.#usage.set(credentialId, held);
+    held.subscriptions++;
+    for (const key of distinct) held.watched.set(key, (held.watched.get(key) ?? 0) + 1);
+    const lease = new Lease(() => this.#release(lease, credentialId, held, distinct));
+    this.#leases.add(lease);
+    return lease;
+  }
+
+  /**
+   * Ends every open subscription now, as a normal completion (their clients see the stream
+   * complete, not an error), and returns how many there were. Subscriptions opened after it
+   * run as usual: on shutdown, call it when stopping begins and again right before the
+   * listener closes.
+   */
+  completeAll(): number {
+    const leases = [...this.#leases];
+    for (const lease of leases) lease.release();
+    return leases.length;
+  }
+
+  #release(lease: Lease, credentialId: string, usage: CredentialUsage, calls: readonly string[]): void {
+    this.#leases.delete(lease);
+    usage.subscriptions--;
+    for (const key of calls) {
+      const left = (usage.watched.get(key) ?? 1) - 1;
+      if (left === 0) usage.watched.delete(key);
+      else usage.watched.set(key, left);
+    }
+    if (usage.subscriptions === 0) this.#usage.delete(credentialId);
+  }
+}
+
+class Lease implements SubscriptionLease {
+  readonly #controller = new AbortController();
+  #onRelease: (() => void) | undefined;
+
+  constructor(onRelease: () => void) {
+    this.#onRelease = onRelease;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  release(): void {
+    const onRelease = this.#onRelease;
+    if (!onRelease) return;
+    this.#onRelease = undefined;
+    onRelease();
+    this.#controller.abort();
+  }
+}
