@@ -4,93 +4,11 @@
  * banner with sample sids, and serves the API and a self-contained GraphiQL that work
  * without any header.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
+import { BANNER_URL, killAll, type Running, START_TIMEOUT_MS, startServer, waitFor, waitForExit } from './support/serverProcess.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRY = join(ROOT, 'dist', 'src', 'index.js');
-const START_TIMEOUT_MS = 10_000;
 const SAMPLE_LINE = /^\s+(CA[0-9a-f]{32})\s{2}/;
-const BANNER_URL = /\bon (http:\/\/127\.0\.0\.1:(\d+))\/graphql\b/;
-
-const children: ChildProcess[] = [];
-
-function requireBuild(): void {
-  if (!existsSync(ENTRY)) {
-    throw new Error(`${ENTRY} is missing: run \`npm run build\` (the npm "prepare" step) before this test.`);
-  }
-}
-
-/** process.env without any TALKSTACK_* variable, plus `extra`. */
-function demoEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('TALKSTACK_')) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(extraEnv: Record<string, string>): Running {
-  requireBuild();
-  const child = spawn(process.execPath, [ENTRY], {
-    cwd: ROOT,
-    env: demoEnv({ PORT: '0', HOST: '127.0.0.1', ...extraEnv }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-/** Waits (bounded) until `ready(stdout)` returns a value; fails with what was printed. */
-async function waitForOutput<T>(running: Running, ready: (stdout: string) => T | undefined, timeoutMs = START_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void running.exited.then(() => {
-    exited = true;
-  });
-  for (;;) {
-    const value = ready(running.stdout());
-    if (value !== undefined) return value;
-    if (exited || Date.now() > deadline) {
-      throw new Error(
-        `server did not print its banner (${exited ? 'it exited' : 'timeout'}).\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Waits (bounded) for the process to exit. */
-async function waitForExit(running: Running, timeoutMs = START_TIMEOUT_MS) {
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    running.exited,
-    new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') throw new Error(`process did not exit within ${timeoutMs} ms.\nstderr:\n${running.stderr()}`);
-  return outcome;
-}
 
 interface Banner {
   baseUrl: string;
@@ -111,19 +29,24 @@ function parseBanner(stdout: string): Banner | undefined {
   return { baseUrl: urlMatch[1], sampleSids };
 }
 
-afterAll(() => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-});
+/** Waits (bounded) until the whole demo banner is printed; fails with what was printed. */
+function waitForDemoBanner(running: Running): Promise<Banner> {
+  return waitFor('the demo banner', () => {
+    const banner = parseBanner(running.stdout());
+    if (banner || !running.hasExited) return banner;
+    throw new Error(`server did not print its banner (it exited).\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`);
+  });
+}
+
+afterAll(killAll);
 
 describe('demo mode (node dist/src/index.js without TALKSTACK_*)', () => {
   let running: Running;
   let banner: Banner;
 
   beforeAll(async () => {
-    running = start({});
-    banner = await waitForOutput(running, parseBanner);
+    running = startServer({});
+    banner = await waitForDemoBanner(running);
   }, START_TIMEOUT_MS + 5000);
 
   it('prints the URL, the demo-mode line and the sample sids', () => {
@@ -241,7 +164,7 @@ describe('demo mode (node dist/src/index.js without TALKSTACK_*)', () => {
 
 describe('start-up with an invalid setting', () => {
   it('UPSTREAM_CONCURRENCY=abc exits non-zero, naming the variable on stderr', async () => {
-    const running = start({ UPSTREAM_CONCURRENCY: 'abc' });
+    const running = startServer({ UPSTREAM_CONCURRENCY: 'abc' });
     const { code } = await waitForExit(running);
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();

@@ -1,177 +1,45 @@
 /**
  * `callUpdates` over GraphQL-over-SSE (Yoga's distinct-connections mode), on real HTTP:
- * a plain fetch with `accept: text/event-stream`, the stream parsed by a tiny SSE reader.
+ * a plain fetch with `accept: text/event-stream`, the stream parsed by the SSE client of
+ * `support/sse.ts`.
  * The simulator is driven by the test (`setCall`, faults) and observed through its counters.
  */
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_PROJECT_ID, type Simulator } from '../src/simulator/index.js';
 import { CallUpdatesDocument, type CallUpdatesSubscription } from './generated/operations.js';
+import { openSse, SSE_WAIT_MS, type SseSubscription, waitUntil } from './support/sse.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const POLL_MS = 20;
-/** Longest any single wait in this file may take; every test is bounded by it. */
-const WAIT_MS = 5000;
 
-interface ExecutionPayload {
-  data?: CallUpdatesSubscription | null;
-  errors?: Array<{ message: string; extensions?: { code?: string } }>;
-}
-
-type SseEvent = { event: 'next'; payload: ExecutionPayload } | { event: 'complete' } | { event: string; data: string };
+type Subscription = SseSubscription<CallUpdatesSubscription>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Parses one SSE message block (lines between blank lines); null for comments/pings. */
-function parseMessage(block: string): SseEvent | null {
-  let event = 'message';
-  const data: string[] = [];
-  let sawField = false;
-  for (const line of block.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    sawField = true;
-    if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-  }
-  if (!sawField) return null;
-  const text = data.join('\n');
-  if (event === 'next') return { event: 'next', payload: JSON.parse(text) as ExecutionPayload };
-  if (event === 'complete') return { event: 'complete' };
-  return { event, data: text };
-}
-
-/** One SSE subscription: reads the stream in the background and queues parsed events. */
-class SseSubscription {
-  readonly events: SseEvent[] = [];
-  /** resolves when the response body ends (normally or not); `error` is set when not */
-  readonly ended: Promise<void>;
-  error: unknown;
-  #waiters: Array<() => void> = [];
-
-  constructor(
-    readonly response: Response,
-    readonly controller: AbortController,
-  ) {
-    this.ended = this.#read();
-  }
-
-  async #read(): Promise<void> {
-    const body = this.response.body;
-    if (!body) return;
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value.replace(/\r\n?/g, '\n');
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const message = parseMessage(block);
-          if (message) {
-            this.events.push(message);
-            this.#wake();
-          }
-        }
-      }
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.#wake();
-    }
-  }
-
-  #wake() {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  /** Waits until there are more than `index` events and returns event `index`. */
-  async event(index: number, timeoutMs = WAIT_MS): Promise<SseEvent> {
-    const deadline = Date.now() + timeoutMs;
-    let finished = false;
-    void this.ended.then(() => {
-      finished = true;
-    });
-    while (this.events.length <= index) {
-      if (finished) throw new Error(`stream ended after ${this.events.length} event(s), waiting for event #${index}: ${JSON.stringify(this.events)} ${String(this.error ?? '')}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for event #${index}; got ${JSON.stringify(this.events)}`);
-      await Promise.race([new Promise<void>((resolve) => this.#waiters.push(resolve)), sleep(Math.min(left, 100))]);
-      await Promise.resolve();
-    }
-    return this.events[index] as SseEvent;
-  }
-
-  /** Event `index`, which must be a `next` with data; returns `callUpdates`. */
-  async next(index: number, timeoutMs = WAIT_MS): Promise<CallUpdatesSubscription['callUpdates']> {
-    const event = await this.event(index, timeoutMs);
-    expect(event.event, JSON.stringify(event)).toBe('next');
-    const payload = (event as { payload: ExecutionPayload }).payload;
-    expect(payload.errors, JSON.stringify(payload.errors)).toBeUndefined();
-    const call = payload.data?.callUpdates;
-    expect(call).toBeTruthy();
-    return call as CallUpdatesSubscription['callUpdates'];
-  }
-
-  /** Waits for the end of the body, bounded. */
-  async end(timeoutMs = WAIT_MS): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const outcome = await Promise.race([this.ended.then(() => 'ended' as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') throw new Error(`stream did not end within ${timeoutMs} ms; got ${JSON.stringify(this.events)}`);
-  }
-
-  nextEvents(): ExecutionPayload[] {
-    return this.events.flatMap((event) => (event.event === 'next' ? [(event as { payload: ExecutionPayload }).payload] : []));
-  }
-
-  close() {
-    this.controller.abort();
-  }
-}
-
-const open: SseSubscription[] = [];
+const open: Subscription[] = [];
 
 async function subscribe(
   stack: Stack,
   variables: { sid: string; projectId?: string },
   headers: Record<string, string> = { 'x-api-key': DEMO_API_KEY },
-): Promise<SseSubscription> {
-  const controller = new AbortController();
-  const response = await fetch(`${stack.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-    body: JSON.stringify({ query: print(CallUpdatesDocument), variables }),
-    // The whole exchange is bounded, whatever the test does.
-    signal: AbortSignal.any([controller.signal, AbortSignal.timeout(15_000)]),
-  });
-  expect(response.headers.get('content-type') ?? '').toContain('text/event-stream');
-  const subscription = new SseSubscription(response, controller);
+): Promise<Subscription> {
+  const subscription = await openSse<CallUpdatesSubscription>(stack.url, print(CallUpdatesDocument), variables, headers);
+  expect(subscription.response.headers.get('content-type') ?? '').toContain('text/event-stream');
   open.push(subscription);
   return subscription;
 }
 
-const polls = (sim: Simulator, sid: string) => sim.stats.bySid.get(sid) ?? 0;
-
-/** Waits (bounded) until `condition` holds. */
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(5);
-  }
+/** Event `index` of `subscription`, which must be a `next` with data; returns `callUpdates`. */
+async function nextCall(subscription: Subscription, index: number): Promise<CallUpdatesSubscription['callUpdates']> {
+  const payload = await subscription.payload(index);
+  expect(payload.errors, JSON.stringify(payload.errors)).toBeUndefined();
+  const call = payload.data?.callUpdates;
+  expect(call).toBeTruthy();
+  return call as CallUpdatesSubscription['callUpdates'];
 }
+
+const polls = (sim: Simulator, sid: string) => sim.stats.bySid.get(sid) ?? 0;
 
 /**
  * Waits (bounded) until the upstream request count for `sid` stops growing: stable over
@@ -222,15 +90,15 @@ describe('callUpdates over SSE', () => {
     const subscription = await subscribe(stack, { sid });
     expect(subscription.response.status).toBe(200);
 
-    const first = await subscription.next(0);
+    const first = await nextCall(subscription, 0);
     expect(first).toEqual({ sid, status: 'QUEUED', isFinal: false, durationSeconds: null });
 
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
-    const second = await subscription.next(1);
+    const second = await nextCall(subscription, 1);
     expect(second).toEqual({ sid, status: 'RINGING', isFinal: false, durationSeconds: null });
 
     sim.setCall(DEMO_PROJECT_ID, sid, completed(sid, 42.5));
-    const third = await subscription.next(2);
+    const third = await nextCall(subscription, 2);
     expect(third).toEqual({ sid, status: 'COMPLETED', isFinal: true, durationSeconds: 42 });
 
     expect((await subscription.event(3)).event).toBe('complete');
@@ -246,12 +114,12 @@ describe('callUpdates over SSE', () => {
     const { sim } = stack;
     sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress', callSid: sid });
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toMatchObject({ status: 'IN_PROGRESS' });
+    expect(await nextCall(subscription, 0)).toMatchObject({ status: 'IN_PROGRESS' });
     // Same status, another field changed (not selected by the subscription, still a change of the call).
     sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress', callSid: sid, from: '+14155550132' });
-    expect(await subscription.next(1)).toMatchObject({ status: 'IN_PROGRESS' });
+    expect(await nextCall(subscription, 1)).toMatchObject({ status: 'IN_PROGRESS' });
     sim.setCall(DEMO_PROJECT_ID, sid, completed(sid));
-    expect(await subscription.next(2)).toMatchObject({ status: 'COMPLETED', durationSeconds: 42 });
+    expect(await nextCall(subscription, 2)).toMatchObject({ status: 'COMPLETED', durationSeconds: 42 });
     expect((await subscription.event(3)).event).toBe('complete');
     await subscription.end();
   });
@@ -260,7 +128,7 @@ describe('callUpdates over SSE', () => {
     const sid = 'CAsub_already_final';
     stack.sim.setCall(DEMO_PROJECT_ID, sid, { status: 'busy', callSid: sid, seconds: 0 });
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toEqual({ sid, status: 'BUSY', isFinal: true, durationSeconds: 0 });
+    expect(await nextCall(subscription, 0)).toEqual({ sid, status: 'BUSY', isFinal: true, durationSeconds: 0 });
     expect((await subscription.event(1)).event).toBe('complete');
     await subscription.end();
     expect(subscription.events).toHaveLength(2);
@@ -271,7 +139,7 @@ describe('callUpdates over SSE', () => {
     const { sim } = stack;
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toMatchObject({ status: 'RINGING' });
+    expect(await nextCall(subscription, 0)).toMatchObject({ status: 'RINGING' });
 
     const base = polls(sim, sid);
     await waitUntil(() => polls(sim, sid) >= base + 5, 'five more polls');
@@ -280,7 +148,7 @@ describe('callUpdates over SSE', () => {
     expect(subscription.events).toHaveLength(1);
 
     sim.setCall(DEMO_PROJECT_ID, sid, completed(sid));
-    expect(await subscription.next(1)).toMatchObject({ status: 'COMPLETED', isFinal: true, durationSeconds: 42 });
+    expect(await nextCall(subscription, 1)).toMatchObject({ status: 'COMPLETED', isFinal: true, durationSeconds: 42 });
     expect((await subscription.event(2)).event).toBe('complete');
     await subscription.end();
     expect(subscription.events).toHaveLength(3);
@@ -327,7 +195,7 @@ describe('callUpdates over SSE', () => {
     const { sim } = stack;
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toMatchObject({ status: 'RINGING' });
+    expect(await nextCall(subscription, 0)).toMatchObject({ status: 'RINGING' });
 
     const fault = sim.injectFault(sid, { type: 'status', status: 500, times: 2 });
     await waitUntil(() => fault.hits === 2, 'both faulted polls happened');
@@ -336,7 +204,7 @@ describe('callUpdates over SSE', () => {
     expect(subscription.events).toHaveLength(1);
 
     sim.setCall(DEMO_PROJECT_ID, sid, completed(sid));
-    expect(await subscription.next(1)).toMatchObject({ status: 'COMPLETED' });
+    expect(await nextCall(subscription, 1)).toMatchObject({ status: 'COMPLETED' });
     expect((await subscription.event(2)).event).toBe('complete');
     await subscription.end();
   });
@@ -346,7 +214,7 @@ describe('callUpdates over SSE', () => {
     const { sim } = stack;
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toMatchObject({ status: 'RINGING' });
+    expect(await nextCall(subscription, 0)).toMatchObject({ status: 'RINGING' });
 
     const fault = sim.injectFault(sid, { type: 'status', status: 500 });
     await subscription.end();
@@ -365,7 +233,7 @@ describe('callUpdates over SSE', () => {
     const { sim } = stack;
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toMatchObject({ status: 'RINGING' });
+    expect(await nextCall(subscription, 0)).toMatchObject({ status: 'RINGING' });
 
     sim.injectFault(sid, { type: 'status', status: 500, times: 2 });
     sim.injectFault(sid, { type: 'status', status: 403, times: 1 });
@@ -381,7 +249,7 @@ describe('callUpdates over SSE', () => {
     const { sim } = stack;
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toMatchObject({ status: 'RINGING' });
+    expect(await nextCall(subscription, 0)).toMatchObject({ status: 'RINGING' });
     const base = polls(sim, sid);
     await waitUntil(() => polls(sim, sid) >= base + 3, 'polling is under way');
 
@@ -412,8 +280,8 @@ describe('callUpdates with CALL_WATCH_MAX_SECONDS', () => {
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const started = Date.now();
     const subscription = await subscribe(stack, { sid });
-    expect(await subscription.next(0)).toMatchObject({ status: 'RINGING', isFinal: false });
-    await subscription.end(WAIT_MS);
+    expect(await nextCall(subscription, 0)).toMatchObject({ status: 'RINGING', isFinal: false });
+    await subscription.end(SSE_WAIT_MS);
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(3500);

@@ -10,10 +10,10 @@
  * alone, two requests at the same instant agree, and a made-up sid is still unknown.
  */
 import type { CallResponseBody } from '../talkstack/wire.js';
-import { cost, LINES, rfc2822, TWILIO_ACCOUNT_SID } from './demoData.js';
+import { cost, rfc2822 } from './demoData.js';
 import { prepareJson, type PreparedResponse } from './faults.js';
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from './lifecycle.js';
-import { SidRandom } from './synthetic.js';
+import { fictionalCall, fictionalRecordingUrl, SidRandom } from './synthetic.js';
 
 /**
  * Steps spent in queued, ringing and in-progress. In-progress lasts two steps so that the
@@ -144,25 +144,13 @@ function lifecycleBodies(sid: string, slot: number, completedAt: number): CallRe
   random.hex8();
   random.hex8();
   random.hex8();
-  // Numbers from ranges reserved for fiction, as in the demo data.
-  const to = random.below(10) < 6 ? `+1555010${random.digits(4)}` : `+447700900${random.digits(3)}`;
-  const base: CallResponseBody = {
-    status: 'queued',
-    callSid: sid,
-    from: LINES[random.below(LINES.length)] ?? LINES[0],
-    to,
-    phoneNumber: to,
-    partnerId: `prt_${random.digits(5)}`,
-    shiftId: `shf_${random.hex8()}${random.hex8().slice(4)}`,
-    assignmentId: `asg_${random.hex8()}${random.hex8().slice(4)}`,
-  };
+  const base = fictionalCall(random, sid, 'queued');
   const seconds = 40 + random.below(161);
-  const recording = `RE${random.hex8()}${random.hex8()}${random.hex8()}${random.hex8()}`;
   const completed: Partial<CallResponseBody> = {
     seconds,
     cost: cost(seconds),
     date: rfc2822(completedAt),
-    recordingUrls: [`https://api.twilio.com/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Recordings/${recording}.mp3`],
+    recordingUrls: [fictionalRecordingUrl(random)],
     data: { ...(ANSWERS[slot % ANSWERS.length] ?? ANSWERS[0]) },
   };
   return LIFECYCLE_STATUSES.map((status) => (status === 'completed' ? { ...base, ...completed, status } : { ...base, status }));

@@ -81,14 +81,17 @@ export class SidRandom {
   }
 }
 
-/** The body the synthetic project answers for `sid` (assumed to match {@link SYNTHETIC_SID}). */
-export function syntheticCall(sid: string): CallResponseBody {
-  const random = new SidRandom(sid);
+/**
+ * A call body with `status`, `callSid` and fictional parties (to/from, partner, shift,
+ * assignment) drawn from `random`, in that key order. Synthetic and rolling live calls share it,
+ * so it must keep its draws and their order: a change alters every generated body.
+ */
+export function fictionalCall(random: SidRandom, callSid: string, status: string): CallResponseBody {
   // Numbers from ranges reserved for fiction, as in the demo data.
   const to = random.below(10) < 6 ? `+1555010${random.digits(4)}` : `+447700900${random.digits(3)}`;
-  const body: CallResponseBody = {
-    status: 'in-progress',
-    callSid: sid,
+  return {
+    status,
+    callSid,
     from: LINES[random.below(LINES.length)] ?? LINES[0],
     to,
     phoneNumber: to,
@@ -96,18 +99,30 @@ export function syntheticCall(sid: string): CallResponseBody {
     shiftId: `shf_${random.hex8()}${random.hex8().slice(4)}`,
     assignmentId: `asg_${random.hex8()}${random.hex8().slice(4)}`,
   };
+}
+
+/** A recording URL with a random `RE…` sid (four draws), as Twilio writes it. */
+export function fictionalRecordingUrl(random: SidRandom): string {
+  const recording = `RE${random.hex8()}${random.hex8()}${random.hex8()}${random.hex8()}`;
+  return `https://api.twilio.com/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Recordings/${recording}.mp3`;
+}
+
+/** The body the synthetic project answers for `sid` (assumed to match {@link SYNTHETIC_SID}). */
+export function syntheticCall(sid: string): CallResponseBody {
+  const random = new SidRandom(sid);
+  const body = fictionalCall(random, sid, 'in-progress');
   if (sid.startsWith(SYNTHETIC_LIVE_PREFIX)) {
     // Unfinished calls carry no seconds, cost, date or recordings (see the demo's live calls).
     body.data = {};
     return body;
   }
   const seconds = 40 + random.below(261);
-  const recording = `RE${random.hex8()}${random.hex8()}${random.hex8()}${random.hex8()}`;
+  const recordingUrl = fictionalRecordingUrl(random);
   body.status = 'completed';
   body.seconds = seconds;
   body.cost = cost(seconds);
   body.date = random.date();
-  body.recordingUrls = [`https://api.twilio.com/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Recordings/${recording}.mp3`];
+  body.recordingUrls = [recordingUrl];
   body.data = { employeeGoToWork: 'true', reasonOfCancellation: '', newDate: '' };
   return body;
 }

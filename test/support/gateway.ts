@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, type GatewayConfigBase } from '@graphql-hive/gateway-runtime';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
+import { type SseMessage, sseMessages } from './sse.js';
 
 export const CALLS_SDL = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
 
@@ -129,10 +130,7 @@ export async function startGateway(services: SubgraphService[], overrides: Parti
   };
 }
 
-export interface SseEvent {
-  event: string;
-  data: string;
-}
+export type SseEvent = SseMessage;
 
 /**
  * The events of a `text/event-stream` response as they arrive (GraphQL over SSE, distinct
@@ -141,30 +139,5 @@ export interface SseEvent {
  */
 export async function* sseEvents(response: Response): AsyncGenerator<SseEvent> {
   if (!response.body) return;
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      buffer += value.replace(/\r\n?/g, '\n');
-      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let event: string | undefined;
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line === '' || line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          const name = colon === -1 ? line : line.slice(0, colon);
-          const text = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (name === 'event') event = text;
-          else if (name === 'data') data.push(text);
-        }
-        if (event !== undefined || data.length > 0) yield { event: event ?? 'message', data: data.join('\n') };
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
+  yield* sseMessages(response.body);
 }

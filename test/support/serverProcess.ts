@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ENTRY = join(ROOT, 'dist', 'src', 'index.js');
 export const START_TIMEOUT_MS = 10_000;
-const BANNER_URL = /\bon (http:\/\/127\.0\.0\.1:\d+)\/graphql\b/;
+/** The start-up banner's line with the URL; group 1 is the base URL. */
+export const BANNER_URL = /\bon (http:\/\/127\.0\.0\.1:\d+)\/graphql\b/;
 
 export interface Running {
   child: ChildProcess;

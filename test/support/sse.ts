@@ -19,8 +19,14 @@ export const SSE_WAIT_MS = 5000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** One SSE message as written on the wire: its event name (`message` when none) and data lines joined. */
+export interface SseMessage {
+  event: string;
+  data: string;
+}
+
 /** Parses one SSE message block (lines between blank lines); null for comments/pings. */
-function parseMessage<TData>(block: string): SseEvent<TData> | null {
+export function parseSseMessage(block: string): SseMessage | null {
   let event = 'message';
   const data: string[] = [];
   let sawField = false;
@@ -34,11 +40,38 @@ function parseMessage<TData>(block: string): SseEvent<TData> | null {
     if (field === 'event') event = value;
     else if (field === 'data') data.push(value);
   }
-  if (!sawField) return null;
-  const text = data.join('\n');
-  if (event === 'next') return { event: 'next', payload: JSON.parse(text) as ExecutionPayload<TData> };
+  return sawField ? { event, data: data.join('\n') } : null;
+}
+
+/**
+ * The messages of a `text/event-stream` body as they arrive; comments (keep-alives) are
+ * skipped. Stopping the iteration cancels the body, i.e. the client leaves.
+ */
+export async function* sseMessages(body: NonNullable<Response['body']>): AsyncGenerator<SseMessage> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, '\n');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const message = parseSseMessage(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (message) yield message;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** A GraphQL-over-SSE event: `next` carries an execution result, `complete` nothing. */
+function toEvent<TData>({ event, data }: SseMessage): SseEvent<TData> {
+  if (event === 'next') return { event: 'next', payload: JSON.parse(data) as ExecutionPayload<TData> };
   if (event === 'complete') return { event: 'complete' };
-  return { event, data: text };
+  return { event, data };
 }
 
 export class SseSubscription<TData = Record<string, unknown>> {
@@ -59,22 +92,10 @@ export class SseSubscription<TData = Record<string, unknown>> {
   async #read(): Promise<void> {
     const body = this.response.body;
     if (!body) return;
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value.replace(/\r\n?/g, '\n');
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const message = parseMessage<TData>(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-          if (message) {
-            this.events.push(message);
-            this.#wake();
-          }
-        }
+      for await (const message of sseMessages(body)) {
+        this.events.push(toEvent<TData>(message));
+        this.#wake();
       }
     } catch (error) {
       this.error = error;
