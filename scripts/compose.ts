@@ -68,11 +68,17 @@ if (values.help) {
   process.exit(0);
 }
 
+const callsUrl = values['calls-url'];
+if (!/^https?:\/\/./.test(callsUrl) || !URL.canParse(callsUrl)) {
+  console.error(`bad --calls-url "${callsUrl}": expected an http(s) URL such as http://calls:4000/graphql\n${usage}`);
+  process.exit(2);
+}
+
 const services = [
   {
     name: 'calls',
     typeDefs: readSdl(fileURLToPath(new URL('../schema/schema.graphql', import.meta.url))),
-    url: values['calls-url'],
+    url: callsUrl,
   },
 ];
 for (const spec of values.subgraph) {

@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
 
   const logger = createLogger(config.logLevel);
+  // Last resort: a promise nobody awaited fails its own request, not the whole process.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; the server goes on'));
   const demo = config.demo ? await startDemoUpstream(config) : undefined;
   const server = createServer(demo?.config ?? config, {
     logger,

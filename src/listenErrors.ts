@@ -9,7 +9,7 @@ interface SystemError extends Error {
 export function describeListenError(error: unknown, port: number, host: string): string | undefined {
   switch ((error as SystemError | undefined)?.code) {
     case 'EADDRINUSE':
-      return `Port ${port} is already in use (PORT); stop the other process or set PORT to a free port, e.g. PORT=${port === 4000 ? 4001 : 4000} npm start.`;
+      return `Port ${port} is already in use (PORT); stop the other process or set PORT to a free port, e.g. PORT=${port === 4000 ? 4002 : 4000} npm start.`;
     case 'EACCES':
       return `Port ${port} needs privileges this process does not have (PORT); use a port above 1023, e.g. PORT=4000.`;
     case 'EADDRNOTAVAIL':

@@ -25,7 +25,11 @@ const REDACT_PATHS = [
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino({ level, base: undefined, redact: { paths: REDACT_PATHS, censor: CENSOR } }, destination);
+  // Synchronous writes to stdout by default: pino's default stream is asynchronous and
+  // flushes at exit with sonic-boom's flushSync, which retries a failed write forever, so a
+  // process whose stdout pipe was closed (`… | head`) could never exit. A synchronous stream
+  // stops writing at the first EPIPE instead. Log lines are few (failures, start, stop).
+  return pino({ level, base: undefined, redact: { paths: REDACT_PATHS, censor: CENSOR } }, destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 /** Yoga's logger interface on top of pino. */

@@ -332,6 +332,17 @@ describe('the compiled server, stopped by a signal', () => {
     expect(await waitForExit(running)).toEqual({ code: 0, signal: null });
   });
 
+  it('exits 0 even when its stdout pipe was closed (as under `npm start | head`)', async () => {
+    sim ??= await startSimulator({ seedDemo: true });
+    const running = startServer(serverEnv({}));
+    const baseUrl = await waitForBanner(running);
+    // The reader goes away: every later log write gets EPIPE.
+    running.child.stdout?.destroy();
+    expect((await postCall(baseUrl, SID)).status).toBe(200);
+    running.child.kill('SIGTERM');
+    expect(await waitForExit(running, 5000)).toEqual({ code: 0, signal: null });
+  });
+
   it('a second signal exits at once (128 + the signal number), without waiting for the delay', async () => {
     sim ??= await startSimulator({ seedDemo: true });
     const running = startServer(serverEnv({ SHUTDOWN_DELAY_MS: '60000' }));
@@ -388,6 +399,14 @@ describe('start-up and command-line mistakes', () => {
     const { code } = await waitForExit(running, 15_000);
     expect(code).toBe(1);
     expect(running.stderr()).toBe('cannot read /nonexistent/shifts.graphql: no such file\n');
+    expect(running.stdout()).toBe('');
+  }, 20_000);
+
+  it('npm run compose with a --calls-url that is not a URL: refused, nothing printed on stdout, exit 2', async () => {
+    const running = spawnNode(['--import', 'tsx', 'scripts/compose.ts', '--calls-url', 'notaurl'], {});
+    const { code } = await waitForExit(running, 15_000);
+    expect(code).toBe(2);
+    expect(running.stderr().split('\n')[0]).toBe('bad --calls-url "notaurl": expected an http(s) URL such as http://calls:4000/graphql');
     expect(running.stdout()).toBe('');
   }, 20_000);
 });

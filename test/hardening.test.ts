@@ -360,3 +360,27 @@ describe('credential safety', () => {
     }
   });
 });
+
+describe('an _entities entry that fails before one of an unknown type', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.close());
+
+  // @apollo/subgraph throws for the unknown __typename after it has made the promises of the
+  // entries before it, which nobody then awaits: a rejection among them must not be
+  // "unhandled" (it ended the process; vitest fails the run on one).
+  it.each([
+    ['a sid that is a list', '{__typename: "Call", sid: ["x"]}'],
+    ['an empty projectId', '{__typename: "Call", sid: "CA1", projectId: ""}'],
+    ['a malformed sid', '{__typename: "Call", sid: "bad sid"}'],
+  ])('%s: the field fails, the server goes on', async (_label, entry) => {
+    const answer = await stack.gql(`{ _entities(representations: [${entry}, {__typename: "Nope"}]) { __typename } }`);
+    expect(codesOf(answer)).toEqual(['BAD_USER_INPUT']);
+    // Give a stray rejection its turn to surface before checking the server still answers.
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = await stack.gql(`{ call(sid: "${DEMO_CALLS[0]?.sid}") { sid } }`);
+    expect(after.body.data).toEqual({ call: { sid: DEMO_CALLS[0]?.sid } });
+  });
+});

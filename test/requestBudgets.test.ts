@@ -141,7 +141,7 @@ describe('parse cache bounded by weight', () => {
 
   it('weighs a document by its text and its tokens', () => {
     const text = '{ a b c }';
-    expect(documentWeight(text, parse(text))).toBe(2 * text.length + 150 * 7); // <SOF>, 5 tokens, <EOF>
+    expect(documentWeight(text, parse(text))).toBe(2 * text.length + 440 * 7); // <SOF>, 5 tokens, <EOF>
   });
 });
 
@@ -382,6 +382,15 @@ describe('contract codes', () => {
   });
   afterAll(() => stack.close());
   beforeEach(() => stack.sim.resetStats());
+
+  it('a variable of the wrong type is HTTP 400 BAD_USER_INPUT, and its message does not echo a huge value back', async () => {
+    const huge = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'v']));
+    const answer = await gql(stack, 'query ($s: ID!) { call(sid: $s) { sid } }', { s: huge });
+    expect(answer.status).toBe(400);
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(answer.body).length).toBeLessThan(2000);
+    expect(stack.sim.stats.requests).toBe(0);
+  });
 
   it('a mutation (the schema has none) is HTTP 400 GRAPHQL_VALIDATION_FAILED, nothing executes', async () => {
     const answer = await gql(stack, `mutation { call(sid: "${sid}") { sid } }`);

@@ -129,6 +129,16 @@ describe('MAX_SUBSCRIPTIONS_PER_CREDENTIAL over SSE', () => {
     expect(polls(stack.sim, 'CAcap_junk_d')).toBe(0);
   });
 
+  it('a credential Talkstack refuses ends its subscription at the first poll, freeing the slot', async () => {
+    stack.sim.setCall(DEMO_PROJECT_ID, 'CAcap_junkkey', ringing('CAcap_junkkey'));
+    const refused = await watch(stack, 'CAcap_junkkey', { authorization: 'Bearer made-up-token' });
+    await refused.end();
+    expect(refused.events.map((e) => e.event)).toEqual(['next', 'complete']);
+    expect(refused.nextEvents()[0]?.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    expect(polls(stack.sim, 'CAcap_junkkey')).toBe(1);
+    await waitUntil(() => stack.server.subscriptions.open === 0, 'the refused credential holds no slot');
+  });
+
   it('one key asking for many subscriptions polls only the calls of the ones it holds', async () => {
     const held = ['CAcap_flood_0', 'CAcap_flood_1', 'CAcap_flood_2'];
     await watchRinging(stack, held);

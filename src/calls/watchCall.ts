@@ -2,12 +2,15 @@
  * Watching one call by polling: yields the call at once and again whenever any field changes,
  * ends once it is final, after `maxSeconds`, or when `signal` aborts (the client left).
  * An unknown call ends with NotFoundError; a failed poll is retried at the next interval and
- * three failures in a row end the watch with the last one's error.
+ * three failures in a row end the watch with the last one's error. A first poll refused for
+ * the credential (401, 403) ends it at once: a credential Talkstack has never accepted would
+ * otherwise hold a subscription slot for three intervals, so made-up keys could fill the
+ * server's MAX_SUBSCRIPTIONS without sending a single event.
  *
  * This is the plain form: one poller per subscriber. Shared pollers will sit behind the same
  * signature.
  */
-import { NotFoundError } from '../errors.js';
+import { isCallDataError, NotFoundError } from '../errors.js';
 import type { Call } from './call.js';
 
 export interface WatchCallOptions {
@@ -19,6 +22,8 @@ export interface WatchCallOptions {
 }
 
 const FAILURES_THAT_END_A_WATCH = 3;
+
+const isCredentialRefusal = (error: unknown) => isCallDataError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
 
 export async function* watchCall({ poll, intervalMs, maxSeconds, signal }: WatchCallOptions): AsyncGenerator<Call> {
   const deadline = Date.now() + maxSeconds * 1000;
@@ -33,6 +38,7 @@ export async function* watchCall({ poll, intervalMs, maxSeconds, signal }: Watch
     } catch (error) {
       failures++;
       if (failures >= FAILURES_THAT_END_A_WATCH) throw error;
+      if (lastSeen === undefined && isCredentialRefusal(error)) throw error;
       call = undefined;
     }
     if (call === null) throw new NotFoundError('Talkstack does not know this call.');

@@ -10,9 +10,16 @@
 import type { ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 
+/** graphql's message repeats the whole invalid value: a 1 MB variable would come back whole. */
+const MAX_MESSAGE_CHARS = 300;
+
 export function codeVariableErrors(result: ExecutionResult): void {
   if ('data' in result || !result.errors) return;
   for (const error of result.errors) {
+    if (error.message.length > MAX_MESSAGE_CHARS) {
+      // GraphQLError.message is writable; a new error would lose its locations.
+      (error as { message: string }).message = `${error.message.slice(0, MAX_MESSAGE_CHARS)}… (cut at ${MAX_MESSAGE_CHARS} characters)`;
+    }
     const extensions = error.extensions as Record<string, unknown>;
     extensions['code'] ??= 'BAD_USER_INPUT';
     extensions['http'] ??= { status: 400 };
