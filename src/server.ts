@@ -10,6 +10,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.js';
 import { callFetcher } from './calls/fetchCall.js';
+import { cacheFinalCalls } from './calls/finalCallCache.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { maskError } from './errorMasking.js';
@@ -52,6 +53,8 @@ export interface CallsServer {
   readonly scheduler: UpstreamScheduler;
   /** upstream fetches in flight, shared by the operations that await them */
   readonly sharedFetches: { readonly inFlight: number; readonly waiters: number };
+  /** the cache of settled final calls (`CACHE_TTL_SECONDS`) */
+  readonly finalCalls: { readonly cachedCalls: number };
   /** open subscriptions and their caps; `completeAll()` ends them all as completions */
   readonly subscriptions: SubscriptionRegistry;
   /** starting → ready (once listening) → draining (once told to stop); served on /readiness */
@@ -96,11 +99,13 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     maxBodyBytes: config.upstreamMaxBodyBytes,
     scheduler,
   });
-  const fetchCall = callFetcher(client, {
+  const sharedFetches = callFetcher(client, {
     logger,
     fingerprint: createLogFingerprint(),
     upstreamHost: new URL(config.talkstackApiUrl).host,
   });
+  // Settled final calls are answered from memory; everything else goes to the shared fetches.
+  const fetchCall = cacheFinalCalls(sharedFetches, { ttlSeconds: config.cacheTtlSeconds });
   const readiness = new Readiness();
   const subscriptions = new SubscriptionRegistry(subscriptionLimitsOf(config));
   const answerCors = corsHandler(config);
@@ -175,7 +180,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     yoga,
     http,
     scheduler,
-    sharedFetches: fetchCall,
+    sharedFetches,
+    finalCalls: fetchCall,
     subscriptions,
     readiness,
     listen(port = config.port, host = config.host) {

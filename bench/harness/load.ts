@@ -18,6 +18,8 @@ export interface LoadOptions {
   body: (n: number) => string;
   /** looks at every `checkEvery`-th response; a returned string is a wrong answer */
   check?: (status: number, body: string) => string | undefined;
+  /** the `n` of the first body; runs that must not repeat each other's bodies start apart */
+  firstOperation?: number;
   checkEvery?: number;
 }
 
@@ -31,10 +33,12 @@ export interface LoadResult {
   errors: number;
   /** first wrong answers seen by `check` */
   wrong: string[];
+  /** the `n` after the last body built (requests cut off at the end included) */
+  nextOperation: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  let n = 0;
+  let n = options.firstOperation ?? 0;
   let seen = 0;
   const wrong: string[] = [];
   const checkEvery = options.checkEvery ?? 50;
@@ -70,5 +74,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
     wrong,
+    nextOperation: n,
   };
 }

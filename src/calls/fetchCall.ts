@@ -1,8 +1,8 @@
 /**
  * The path from an address to a mapped call: upstream fetch, then mapping, with failures
- * worth an operator's attention logged. `callFetcher` assembles the `fetchCall` seam the
- * loader uses: shared in-flight fetches in front of this upstream path (and, later, the
- * cache of final calls in front of those).
+ * worth an operator's attention logged. `callFetcher` puts shared in-flight fetches in front
+ * of this upstream path; the server puts the cache of final calls (finalCallCache.ts) in
+ * front of those, and the loader asks that.
  */
 import { isCallDataError } from '../errors.js';
 import type { LogFingerprint } from '../logFingerprint.js';
