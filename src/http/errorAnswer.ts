@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
-function errorBody(code: string, message: string): string {
+export function errorBody(code: string, message: string): string {
   return JSON.stringify({ errors: [{ message, extensions: { code } }] });
 }
 

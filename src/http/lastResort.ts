@@ -16,10 +16,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
-import { answerError, writeErrorToSocket } from './errorAnswer.js';
+import { INTERNAL_ERROR_MESSAGE } from '../errorMasking.js';
+import { answerError, errorBody, writeErrorToSocket } from './errorAnswer.js';
 
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
-const INTERNAL_MESSAGE = 'Unexpected error.';
 
 interface ParserError extends Error {
   code?: string;
@@ -51,7 +51,7 @@ function answerInternalError(res: ServerResponse): void {
     res.destroy();
     return;
   }
-  answerError(res, 500, INTERNAL, INTERNAL_MESSAGE);
+  answerError(res, 500, INTERNAL, INTERNAL_ERROR_MESSAGE);
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -86,7 +86,7 @@ export function useLastResortErrors(logger: Logger): Plugin {
             return await requestHandler(request, serverContext);
           } catch (error) {
             logger.error({ err: error }, 'GraphQL request handler failed');
-            const body = JSON.stringify({ errors: [{ message: INTERNAL_MESSAGE, extensions: { code: INTERNAL } }] });
+            const body = errorBody(INTERNAL, INTERNAL_ERROR_MESSAGE);
             return new fetchAPI.Response(body, { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' } });
           }
         };

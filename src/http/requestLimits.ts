@@ -8,14 +8,12 @@
  * here, counted, and handed to Yoga as a buffer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerError } from './errorAnswer.js';
 
 export const MAX_URL_BYTES = 8192;
 
-function refuse(res: ServerResponse, status: 413 | 414, message: string): void {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-  // The client may still be sending: close the connection rather than read what it sends.
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(body);
-}
+// The client may still be sending: answerError closes the connection rather than read it.
+const refuse = (res: ServerResponse, status: 413 | 414, message: string) => answerError(res, status, 'BAD_REQUEST', message);
 
 const tooLargeMessage = (max: number) => `The request body is larger than ${max} bytes (MAX_BODY_BYTES).`;
 
