@@ -22,6 +22,12 @@ export interface Config {
   maxCallsPerRequest: number;
   cacheTtlSeconds: number;
   redisUrl: string | undefined;
+  /** with REDIS_URL: the secret credential fingerprints in Redis keys are HMACs with */
+  redisKeySecret: string | undefined;
+  /** serve /metrics */
+  metrics: boolean;
+  /** OTLP over HTTP base URL (traces go to /v1/traces); undefined: tracing off */
+  otelExporterOtlpEndpoint: string | undefined;
   callPollIntervalMs: number;
   callWatchMaxSeconds: number;
   graphiql: boolean;
@@ -134,6 +140,9 @@ const settings = {
   MAX_CALLS_PER_REQUEST: integer(1, 100_000),
   CACHE_TTL_SECONDS: integer(0, 31_536_000),
   REDIS_URL: z.string().trim().pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  REDIS_KEY_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  METRICS: boolean,
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   CALL_POLL_INTERVAL_MS: integer(10, 3_600_000),
   CALL_WATCH_MAX_SECONDS: integer(1, 604_800),
   GRAPHIQL: boolean,
@@ -199,6 +208,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxCallsPerRequest: v.MAX_CALLS_PER_REQUEST ?? 500,
     cacheTtlSeconds: v.CACHE_TTL_SECONDS ?? 3600,
     redisUrl: v.REDIS_URL,
+    redisKeySecret: v.REDIS_KEY_SECRET,
+    metrics: v.METRICS ?? true,
+    otelExporterOtlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''),
     callPollIntervalMs: v.CALL_POLL_INTERVAL_MS ?? 2000,
     callWatchMaxSeconds: v.CALL_WATCH_MAX_SECONDS ?? 3600,
     graphiql: v.GRAPHIQL ?? true,

@@ -19,6 +19,8 @@ export interface Context {
   readonly signal: AbortSignal;
   /** the server's open subscriptions; a subscription takes a lease here before it polls */
   readonly subscriptions: SubscriptionRegistry;
+  /** how the operation arrived: over HTTP (queries, SSE subscriptions) or a WebSocket */
+  readonly transport: 'http' | 'ws';
 }
 
 export interface ContextFactoryOptions {
@@ -40,6 +42,7 @@ export function createContextFactory({ config, fetchCall, subscriptions, service
       calls: credential && new CallLoader({ credential, maxCalls, fetchCall, scope: new OperationScope(signal) }),
       signal,
       subscriptions,
+      transport: 'http',
     };
   };
 }

@@ -30,6 +30,7 @@ import { requestBudgetPlugins } from './limits/requestBudgets.js';
 import { createLogFingerprint } from './logFingerprint.js';
 import { createLogger, type Logger, yogaLoggerFrom } from './logger.js';
 import { answerReadiness, isReadinessPath, Readiness } from './readiness.js';
+import { RedisConnection } from './redis/redisConnection.js';
 import { SubscriptionRegistry, subscriptionLimitsOf } from './subscriptions/subscriptionRegistry.js';
 import { createTalkstackClient } from './talkstack/client.js';
 import { makeCredential } from './talkstack/credentials.js';
@@ -59,6 +60,8 @@ export interface CallsServer {
   readonly subscriptions: SubscriptionRegistry;
   /** starting → ready (once listening) → draining (once told to stop); served on /readiness */
   readonly readiness: Readiness;
+  /** the connections to Redis with `REDIS_URL`, shared by the cache and the pollers */
+  readonly redis: RedisConnection | undefined;
   /** listens on `port`/`host` (defaults from config), marks the server ready, resolves with the base URL */
   listen(port?: number, host?: string): Promise<string>;
   /**
@@ -106,7 +109,11 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
   });
   // Settled final calls are answered from memory; everything else goes to the shared fetches.
   const fetchCall = cacheFinalCalls(sharedFetches, { ttlSeconds: config.cacheTtlSeconds });
-  const readiness = new Readiness();
+  const redis = config.redisUrl ? new RedisConnection({ url: config.redisUrl, keySecret: config.redisKeySecret, logger }) : undefined;
+  if (redis && !config.redisKeySecret) {
+    logger.warn('REDIS_KEY_SECRET is not set: Redis keys name credentials by a plain SHA-256 of their digest; set the same secret on every instance');
+  }
+  const readiness = new Readiness(() => redis?.state ?? 'off');
   const subscriptions = new SubscriptionRegistry(subscriptionLimitsOf(config));
   const answerCors = corsHandler(config);
 
@@ -184,6 +191,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     finalCalls: fetchCall,
     subscriptions,
     readiness,
+    redis,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -206,6 +214,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       const { dropped } = await connections.close(graceMs);
       if (dropped > 0) logger.warn({ dropped }, 'requests still running when SHUTDOWN_GRACE_MS ended were cut off');
       await client.close();
+      redis?.close();
     },
   };
   return server;

@@ -1,0 +1,100 @@
+/**
+ * The server's connections to Redis (`REDIS_URL`): one for commands, one for pub/sub
+ * subscriptions (a subscribed connection cannot send other commands).
+ *
+ * Contract:
+ * - a command answers or fails within `commandTimeoutMs` (default 200 ms): commands are never
+ *   queued while disconnected (no offline queue, no per-command retries), so a Redis outage
+ *   costs a caller at most that long, and callers fall back to upstream;
+ * - the connections reconnect by themselves, every `RECONNECT_DELAY_MS` at most, forever;
+ *   subscriptions are restored on reconnect (ioredis `autoResubscribe`);
+ * - `state` is 'up' while the command connection is ready, 'down' otherwise (for
+ *   `/readiness` and the fallbacks); a Redis outage never stops the server;
+ * - errors are logged once per outage, not once per failed command or reconnect attempt;
+ * - `close()` ends both connections without waiting for Redis.
+ *
+ * Keys never carry a credential: `keyFingerprint` names one by an HMAC of its digest under
+ * `REDIS_KEY_SECRET` (the same secret on every instance, so instances agree on keys).
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { RedisState } from '../readiness.js';
+import type { Credential } from '../talkstack/credentials.js';
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 200;
+const RECONNECT_DELAY_MS = 500;
+/** every key this server writes starts with it, so a shared Redis can tell them apart */
+export const KEY_PREFIX = 'talkstack:';
+
+export interface RedisConnectionOptions {
+  url: string;
+  /** REDIS_KEY_SECRET; without it keys use a plain SHA-256 of the credential digest */
+  keySecret: string | undefined;
+  logger: Logger;
+  commandTimeoutMs?: number;
+}
+
+export class RedisConnection {
+  /** for commands (GET, SET, PUBLISH, EVAL…) */
+  readonly commands: Redis;
+  /** for SUBSCRIBE only; its 'message' events carry what other instances publish */
+  readonly subscriber: Redis;
+  readonly commandTimeoutMs: number;
+  readonly #keySecret: string | undefined;
+  readonly #fingerprints = new WeakMap<Credential, string>();
+  #outageLogged = false;
+  #closed = false;
+
+  constructor({ url, keySecret, logger, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisConnectionOptions) {
+    this.commandTimeoutMs = commandTimeoutMs;
+    this.#keySecret = keySecret;
+    const options: RedisOptions = {
+      commandTimeout: commandTimeoutMs,
+      connectTimeout: Math.max(1000, commandTimeoutMs),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      // Commands of one tick go out in one write: many cache reads of one page cost one round trip.
+      enableAutoPipelining: true,
+      retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_DELAY_MS),
+      // Never give up reconnecting, and never stop the process for a Redis error.
+      reconnectOnError: () => false,
+      lazyConnect: false,
+    };
+    this.commands = new Redis(url, options);
+    this.subscriber = new Redis(url, { ...options, enableAutoPipelining: false });
+    const onError = (error: Error & { code?: string }) => {
+      if (this.#outageLogged || this.#closed) return;
+      this.#outageLogged = true;
+      // The URL may carry a password: never log it, nor the error's own text (it can quote it).
+      logger.warn({ cause: error.code ?? error.name }, 'Redis unreachable: calls are fetched from upstream and each instance polls for its own subscribers until it is back');
+    };
+    this.commands.on('error', onError);
+    this.subscriber.on('error', onError);
+    this.commands.on('ready', () => {
+      if (this.#outageLogged && !this.#closed) logger.info('Redis reachable again: sharing resumes');
+      this.#outageLogged = false;
+    });
+  }
+
+  get state(): RedisState {
+    return this.commands.status === 'ready' ? 'up' : 'down';
+  }
+
+  /** how Redis keys name `credential`: never the credential, nor its plain digest with a secret set */
+  keyFingerprint(credential: Credential): string {
+    let fingerprint = this.#fingerprints.get(credential);
+    if (fingerprint === undefined) {
+      fingerprint = (this.#keySecret ? createHmac('sha256', this.#keySecret) : createHash('sha256')).update(credential.id).digest('base64url').slice(0, 32);
+      this.#fingerprints.set(credential, fingerprint);
+    }
+    return fingerprint;
+  }
+
+  /** Ends both connections at once (pending commands fail). */
+  close(): void {
+    this.#closed = true;
+    this.commands.disconnect();
+    this.subscriber.disconnect();
+  }
+}
