@@ -1,6 +1,19 @@
-import type { Call } from '../src/calls/call.js';
-import { watchCall } from '../src/calls/watchCall.js';
-import { rethrowCoded } from '../src/errorMasking.js';
+/**
+ * `callUpdates` and `callsUpdates`: both watch calls through the server's shared pollers
+ * (ctx.pollers), under a lease of the subscription registry (caps shared by SSE and
+ * WebSocket). Bad input, a missing credential, too many calls or a cap fails in `subscribe`,
+ * before any poll: one error event, then the stream completes.
+ *
+ * An error about one call (not found, three failed polls, a refused credential) is an event
+ * of the stream, not its failure: `resolve` throws that event's coded error, so graphql-js
+ * sends `{data: null, errors}` for it and goes on with the other calls (`callsUpdates`, with
+ * `extensions.sid`); a `callUpdates` has no other call, so it completes right after.
+ */
+import type { Call, CallAddress } from '../src/calls/call.js';
+import { isWatchError, type WatchEvent, watchCalls } from '../src/calls/watchCall.js';
+import type { Context } from '../src/context.js';
+import { rethrowCoded, toGraphQLError } from '../src/errorMasking.js';
+import { TooManyCallsError } from '../src/errors.js';
 import { openLeasedStream } from '../src/subscriptions/leasedStream.js';
 import { watchedCallKey } from '../src/subscriptions/subscriptionRegistry.js';
 import type { Credential } from '../src/talkstack/credentials.js';
@@ -8,13 +21,25 @@ import { builder } from '../schema/builder.js';
 import { CallRef } from '../schema/types/Call.js';
 import { addressOf, loaderOf } from './callLookup.js';
 
-/** Passes a stream through, turning its error (if any) into a coded GraphQL error. */
-async function* coded(stream: AsyncGenerator<Call>): AsyncGenerator<Call> {
-  try {
-    yield* stream;
-  } catch (error) {
-    rethrowCoded(error);
-  }
+/** Opens the stream of `addresses` (distinct) for the operation of `ctx`. */
+function watch(ctx: Context, addresses: readonly CallAddress[]): AsyncIterableIterator<WatchEvent> {
+  // loaderOf has thrown unless there is a credential.
+  const credential = loaderOf(ctx).credential as Credential;
+  // Counted per paying key (the tenant), not per exact header pair: one x-api-key sent with
+  // ever-different junk Authorization values is still one credential's share.
+  return openLeasedStream(
+    ctx.subscriptions,
+    { credentialId: credential.tenant, calls: addresses.map(watchedCallKey), transport: ctx.transport === 'ws' ? 'ws' : 'sse' },
+    ctx.signal,
+    (signal) =>
+      watchCalls({
+        pollers: ctx.pollers,
+        credential,
+        addresses,
+        maxSeconds: ctx.config.callWatchMaxSeconds,
+        signal,
+      }),
+  );
 }
 
 builder.subscriptionType({});
@@ -27,33 +52,46 @@ builder.subscriptionField('callUpdates', (t) =>
       sid: t.arg.id({ required: true }),
       projectId: t.arg.id({ required: false }),
     },
-    // Bad input, a missing credential or a subscription cap fails here, before any stream is
-    // opened: one error event, then the stream completes.
     subscribe: (_root, { sid, projectId }, ctx) => {
       try {
-        const address = addressOf(ctx, sid, projectId);
-        const loader = loaderOf(ctx);
-        // Counted per paying key (the tenant), not per exact header pair: one x-api-key sent
-        // with ever-different junk Authorization values is still one credential's share.
-        // (loaderOf has thrown unless there is a credential.)
-        const payer = (ctx.credential as Credential).tenant;
-        return openLeasedStream(ctx.subscriptions, payer, [watchedCallKey(address)], ctx.signal, (signal) =>
-          coded(
-            watchCall({
-              poll: () => {
-                loader.forget(address);
-                return loader.load(address);
-              },
-              intervalMs: ctx.config.callPollIntervalMs,
-              maxSeconds: ctx.config.callWatchMaxSeconds,
-              signal,
-            }),
-          ),
-        );
+        return watch(ctx, [addressOf(ctx, sid, projectId)]);
       } catch (error) {
         return rethrowCoded(error);
       }
     },
-    resolve: (call) => call,
+    resolve: (event: WatchEvent): Call => {
+      if (isWatchError(event)) throw toGraphQLError(event.error);
+      return event.call;
+    },
+  }),
+);
+
+builder.subscriptionField('callsUpdates', (t) =>
+  t.field({
+    type: CallRef,
+    description: 'Each call of the list now, then each one again whenever it changes; completes once all are final.',
+    args: {
+      sids: t.arg.idList({ required: true }),
+      projectId: t.arg.id({ required: false }),
+    },
+    subscribe: (_root, { sids, projectId }, ctx) => {
+      try {
+        // Every sid is checked before anything is watched: one malformed sid fails it all.
+        const distinct = new Map<string, CallAddress>();
+        for (const sid of sids) {
+          const address = addressOf(ctx, sid, projectId);
+          distinct.set(address.sid, address);
+        }
+        // The list is the operation's calls (MAX_CALLS_PER_REQUEST); over it nothing is watched.
+        if (distinct.size > ctx.config.maxCallsPerRequest) throw new TooManyCallsError(ctx.config.maxCallsPerRequest);
+        return watch(ctx, [...distinct.values()]);
+      } catch (error) {
+        return rethrowCoded(error);
+      }
+    },
+    resolve: (event: WatchEvent): Call => {
+      if (isWatchError(event)) throw toGraphQLError(event.error, { sid: event.address.sid });
+      return event.call;
+    },
   }),
 );

@@ -1,11 +1,13 @@
 /**
  * The per-request GraphQL context: who is asking (the credential), the call loader that every
  * lookup of the operation shares, and the operation's scope (its client's presence). Built
- * once per HTTP request by Yoga.
+ * by Yoga once per HTTP request, and once per operation over a WebSocket.
  */
+import type { IncomingMessage } from 'node:http';
 import { CallLoader, type FetchCall } from './calls/callLoader.js';
 import { OperationScope } from './calls/operationScope.js';
 import type { Config } from './config.js';
+import type { CallPollers } from './subscriptions/callPollers.js';
 import type { SubscriptionRegistry } from './subscriptions/subscriptionRegistry.js';
 import { type Credential, credentialFrom } from './talkstack/credentials.js';
 
@@ -19,6 +21,8 @@ export interface Context {
   readonly signal: AbortSignal;
   /** the server's open subscriptions; a subscription takes a lease here before it polls */
   readonly subscriptions: SubscriptionRegistry;
+  /** the server's shared pollers (one per credential and call): what subscriptions watch calls with */
+  readonly pollers: CallPollers;
   /** how the operation arrived: over HTTP (queries, SSE subscriptions) or a WebSocket */
   readonly transport: 'http' | 'ws';
 }
@@ -27,22 +31,48 @@ export interface ContextFactoryOptions {
   config: Config;
   fetchCall: FetchCall;
   subscriptions: SubscriptionRegistry;
+  pollers: CallPollers;
   /** the server's own credential (`TALKSTACK_API_KEY`), used when a request brings none */
   serviceCredential: Credential | undefined;
+  /** told which loader serves an HTTP request's operation (the fast path for settled answers) */
+  onOperation?: (req: IncomingMessage | undefined, loader: CallLoader | undefined) => void;
+  /** told each loader batch's size (metrics) */
+  observeBatch?: (size: number) => void;
 }
 
-export function createContextFactory({ config, fetchCall, subscriptions, serviceCredential }: ContextFactoryOptions) {
+/**
+ * What the WebSocket transport hands Yoga's envelop for one operation (websocket/graphqlWs.ts)
+ * instead of a Fetch `Request`: where the connection's credential is read from, and a signal
+ * aborted when that operation ends (completed, cancelled by the client, or the socket closed).
+ */
+export interface WebSocketOperation {
+  readonly credentialHeaders: { get(name: string): string | null };
+  readonly signal: AbortSignal;
+}
+
+/** Yoga's initial context over HTTP, or the WebSocket transport's for one operation. */
+type InitialContext = { request: Request; req?: IncomingMessage } | { webSocketOperation: WebSocketOperation };
+
+export function createContextFactory({ config, fetchCall, subscriptions, pollers, serviceCredential, onOperation, observeBatch }: ContextFactoryOptions) {
   const maxCalls = config.maxCallsPerRequest;
-  return ({ request }: { request: Request }): Context => {
-    const credential = credentialFrom(request.headers, serviceCredential);
-    const signal = request.signal;
-    return {
-      config,
-      credential,
-      calls: credential && new CallLoader({ credential, maxCalls, fetchCall, scope: new OperationScope(signal) }),
-      signal,
-      subscriptions,
-      transport: 'http',
-    };
+  // The same context whatever the transport: one loader (and its limits) per operation.
+  const contextOf = (credential: Credential | undefined, signal: AbortSignal, transport: Context['transport']): Context => ({
+    config,
+    credential,
+    calls: credential && new CallLoader({ credential, maxCalls, fetchCall, scope: new OperationScope(signal), observeBatch }),
+    signal,
+    subscriptions,
+    pollers,
+    transport,
+  });
+  return (initial: InitialContext): Context => {
+    if ('webSocketOperation' in initial) {
+      const { credentialHeaders, signal } = initial.webSocketOperation;
+      return contextOf(credentialFrom(credentialHeaders, serviceCredential), signal, 'ws');
+    }
+    const { request, req } = initial;
+    const context = contextOf(credentialFrom(request.headers, serviceCredential), request.signal, 'http');
+    onOperation?.(req, context.calls);
+    return context;
   };
 }

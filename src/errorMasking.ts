@@ -13,9 +13,10 @@ export const INTERNAL_ERROR_MESSAGE = 'Unexpected error.';
  * A domain error as a coded GraphQL error, anything else unchanged. Resolvers apply it to
  * what they throw, so expected outcomes (a 404 aside, every upstream failure is one) reach
  * the response without being treated, and logged, as unexpected by Yoga's masking.
+ * `extensions` go with the code (`callsUpdates` names the call an error event is about: `sid`).
  */
-export function toGraphQLError(error: unknown): unknown {
-  if (isCallDataError(error)) return new GraphQLError(error.message, { extensions: { code: error.code } });
+export function toGraphQLError(error: unknown, extensions?: Readonly<Record<string, unknown>>): unknown {
+  if (isCallDataError(error)) return new GraphQLError(error.message, { extensions: { ...extensions, code: error.code } });
   // Only an operation whose client has gone can see this: expected, never sent, not logged.
   if (error instanceof CancelledError) return new GraphQLError('The client went away; the call was not fetched.', { extensions: { code: 'CANCELLED' } });
   return error;

@@ -1,16 +1,17 @@
 /**
- * The HTTP server: Yoga on `/graphql` (POST, GET, GraphiQL, SSE subscriptions), `/health`,
- * `/readiness` (answered in the Node layer) and GraphiQL's own assets. `createServer(config)`
- * builds an isolated instance (its own limiter, client and schema wiring), so tests can run
- * several side by side.
+ * The HTTP server: Yoga on `/graphql` (POST, GET, GraphiQL, SSE subscriptions; GraphQL over
+ * WebSocket through the same Yoga, websocket/webSocketEndpoint.ts), `/health`,
+ * `/readiness` and `/metrics` (answered in the Node layer) and GraphiQL's own assets.
+ * `createServer(config)` builds an isolated instance (its own limiter, client, schema wiring,
+ * metrics registry and tracer provider), so tests can run several side by side.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.js';
 import { callFetcher } from './calls/fetchCall.js';
-import { cacheFinalCalls } from './calls/finalCallCache.js';
+import { type CachedFetchCall, cacheFinalCalls } from './calls/finalCallCache.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { maskError } from './errorMasking.js';
@@ -23,41 +24,57 @@ import { answerClientError, guardRequests, type RequestListener, useLastResortEr
 import { checkRequestHead } from './http/requestHead.js';
 import { hasUndeclaredBody, readLimitedBody, refuseOversized } from './http/requestLimits.js';
 import { applyServerTimeouts, HTTP_SERVER_OPTIONS } from './http/serverTimeouts.js';
+import { SettledAnswers } from './http/settledAnswers.js';
 import { introspectionPlugins } from './limits/introspectionPolicy.js';
 import { useOperationLimits } from './limits/limitsPlugin.js';
 import { boundedParserCache } from './limits/parseCache.js';
 import { requestBudgetPlugins } from './limits/requestBudgets.js';
 import { createLogFingerprint } from './logFingerprint.js';
 import { createLogger, type Logger, yogaLoggerFrom } from './logger.js';
+import { createServerMetrics, isMetricsPath } from './metrics/serverMetrics.js';
 import { answerReadiness, isReadinessPath, Readiness } from './readiness.js';
 import { RedisConnection } from './redis/redisConnection.js';
+import { RedisPollSharing } from './redis/redisPollLease.js';
+import { CallPollers } from './subscriptions/callPollers.js';
 import { SubscriptionRegistry, subscriptionLimitsOf } from './subscriptions/subscriptionRegistry.js';
 import { createTalkstackClient } from './talkstack/client.js';
 import { makeCredential } from './talkstack/credentials.js';
 import { UpstreamScheduler } from './talkstack/scheduler.js';
+import { createTracing, type TracingOptions } from './tracing/tracing.js';
+import { attachWebSocketEndpoint, type WebSocketEndpoint } from './websocket/webSocketEndpoint.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+const isGraphQLPath = (url: string | undefined) => url === GRAPHQL_PATH || (url !== undefined && url.startsWith(`${GRAPHQL_PATH}?`));
 
 export interface ServerOptions {
   /** the query GraphiQL opens with; a function is called at each page load */
   graphiqlDefaultQuery?: string | (() => string);
   /** where logs go; by default JSON lines on stdout at LOG_LEVEL */
   logger?: Logger;
+  /** span processors to use instead of the OTLP exporter (tests); tracing is on with them */
+  tracing?: Pick<TracingOptions, 'spanProcessors'>;
 }
 
 export interface CallsServer {
   readonly config: Config;
   readonly yoga: YogaServerInstance<Record<string, never>, Context>;
   readonly http: Server;
+  /** GraphQL over WebSocket (graphql-transport-ws) on /graphql, beside SSE */
+  readonly webSockets: WebSocketEndpoint;
   /** the fair, process-wide slots bounding upstream requests of this server */
   readonly scheduler: UpstreamScheduler;
   /** upstream fetches in flight, shared by the operations that await them */
   readonly sharedFetches: { readonly inFlight: number; readonly waiters: number };
   /** the cache of settled final calls (`CACHE_TTL_SECONDS`) */
-  readonly finalCalls: { readonly cachedCalls: number };
+  readonly finalCalls: Pick<CachedFetchCall, 'cachedCalls' | 'stats' | 'expiresAt'>;
+  /** repeated requests answered from memory without the GraphQL pipeline */
+  readonly settledAnswers: SettledAnswers;
   /** open subscriptions and their caps; `completeAll()` ends them all as completions */
   readonly subscriptions: SubscriptionRegistry;
+  /** the shared pollers of subscriptions: one per (credential, call), cluster-wide with Redis */
+  readonly pollers: CallPollers;
   /** starting → ready (once listening) → draining (once told to stop); served on /readiness */
   readonly readiness: Readiness;
   /** the connections to Redis with `REDIS_URL`, shared by the cache and the pollers */
@@ -95,27 +112,44 @@ query Call($sid: ID!, $projectId: ID) {
 export function createServer(config: Config, options: ServerOptions = {}): CallsServer {
   const logger = options.logger ?? createLogger(config.logLevel);
   const scheduler = new UpstreamScheduler(config.upstreamConcurrency);
+  // Off (METRICS=false, no OTEL_EXPORTER_OTLP_ENDPOINT): undefined, and nothing of them runs.
+  const metrics = config.metrics
+    ? createServerMetrics(() => ({ scheduler, finalCalls: fetchCall, settledAnswers, subscriptions, pollers }))
+    : undefined;
+  const tracing = createTracing({ endpoint: config.otelExporterOtlpEndpoint, spanProcessors: options.tracing?.spanProcessors });
   const client = createTalkstackClient({
     baseUrl: config.talkstackApiUrl,
     timeoutMs: config.upstreamTimeoutMs,
     retries: config.upstreamRetries,
     maxBodyBytes: config.upstreamMaxBodyBytes,
     scheduler,
+    recorder: metrics?.upstream,
+    tracer: tracing?.tries,
   });
   const sharedFetches = callFetcher(client, {
     logger,
     fingerprint: createLogFingerprint(),
     upstreamHost: new URL(config.talkstackApiUrl).host,
   });
-  // Settled final calls are answered from memory; everything else goes to the shared fetches.
-  const fetchCall = cacheFinalCalls(sharedFetches, { ttlSeconds: config.cacheTtlSeconds });
   const redis = config.redisUrl ? new RedisConnection({ url: config.redisUrl, keySecret: config.redisKeySecret, logger }) : undefined;
+  // Settled final calls are answered from memory, then (with Redis) from the shared tier;
+  // everything else goes to the shared fetches.
+  const fetchCall = cacheFinalCalls(sharedFetches, { ttlSeconds: config.cacheTtlSeconds, redis });
   if (redis && !config.redisKeySecret) {
     logger.warn('REDIS_KEY_SECRET is not set: Redis keys name credentials by a plain SHA-256 of their digest; set the same secret on every instance');
   }
   const readiness = new Readiness(() => redis?.state ?? 'off');
   const subscriptions = new SubscriptionRegistry(subscriptionLimitsOf(config));
+  // Polls go through the cached seam, not an operation's loader; with Redis, one instance polls each call.
+  const pollers = new CallPollers({ fetchCall, intervalMs: config.callPollIntervalMs, sharing: redis && new RedisPollSharing(redis) });
   const answerCors = corsHandler(config);
+  const serviceCredential = makeCredential(undefined, config.talkstackApiKey);
+  // Repeated requests answered wholly by settled final calls skip the GraphQL pipeline.
+  const settledAnswers = new SettledAnswers({
+    calls: fetchCall,
+    serviceCredential,
+    csrfHeader: CSRF_HEADER,
+  });
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -127,7 +161,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       config,
       fetchCall,
       subscriptions,
-      serviceCredential: makeCredential(undefined, config.talkstackApiKey),
+      pollers,
+      serviceCredential,
+      onOperation: (req, loader) => settledAnswers.observe(req, loader),
+      observeBatch: metrics?.observeBatch,
     }),
     maskedErrors: { maskError },
     // CORS is answered in the Node HTTP layer (http/cors.ts): Yoga's would allow every origin.
@@ -149,6 +186,9 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     plugins: [
       // First, so it wraps Yoga's own handler: nothing thrown there reaches the client as a stack.
       useLastResortErrors(logger),
+      // Before any plugin that may answer without executing: their spans and counts must close.
+      ...(tracing ? [tracing.plugin] : []),
+      ...(metrics ? [metrics.plugin] : []),
       // Browsers may send GETs and "simple" POSTs cross-site without a preflight: those must
       // carry this header. JSON POSTs (fetch clients, SSE) are unaffected; GraphiQL's SSE GETs
       // send it (graphiql/graphiqlOptions.ts).
@@ -166,6 +206,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       answerReadiness(res, readiness);
       return;
     }
+    if (metrics && isMetricsPath(req.url)) {
+      metrics.answer(req, res);
+      return;
+    }
     if (answerCors(req, res)) return;
     if (refuseOversized(req, res, config.maxBodyBytes)) return;
     if (config.graphiql && serveGraphiQLAsset(req, res)) return;
@@ -175,24 +219,32 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       });
       return;
     }
-    void yoga(req, res);
+    if (isGraphQLPath(req.url)) settledAnswers.handle(req, res, runYoga);
+    else void yoga(req, res);
   };
+  const runYoga = (req: IncomingMessage, res: ServerResponse): void => void yoga(req, res);
   const http = createHttpServer(HTTP_SERVER_OPTIONS, guardRequests(handle, logger));
   http.on('clientError', answerClientError);
   applyServerTimeouts(http, config);
   const connections = new GracefulClose(http);
+  const webSockets = attachWebSocketEndpoint(http, { path: GRAPHQL_PATH, config, yoga, logger });
 
   const server: CallsServer = {
     config,
     yoga,
     http,
+    webSockets,
     scheduler,
     sharedFetches,
     finalCalls: fetchCall,
+    settledAnswers,
     subscriptions,
+    pollers,
     readiness,
     redis,
-    listen(port = config.port, host = config.host) {
+    async listen(port = config.port, host = config.host) {
+      // Every request served is traced: the SDK loads in the background until then.
+      await tracing?.ready;
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {
@@ -208,13 +260,21 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       readiness.markDraining();
       connections.beginDraining();
       server.subscriptions.completeAll();
+      // After the subscriptions: each socket closes (1001) once its `complete` messages are sent.
+      webSockets.drain();
     },
     async close(graceMs = 0) {
       server.drain();
+      // WebSocket connections still busy get the same grace, then end with the HTTP ones.
+      webSockets.close(graceMs);
       const { dropped } = await connections.close(graceMs);
+      webSockets.close();
       if (dropped > 0) logger.warn({ dropped }, 'requests still running when SHUTDOWN_GRACE_MS ended were cut off');
+      // Gives the Redis poll leases back (bounded by the command timeout), so another instance takes over at once.
+      await pollers.close();
       await client.close();
       redis?.close();
+      await tracing?.shutdown();
     },
   };
   return server;

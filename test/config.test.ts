@@ -17,6 +17,9 @@ describe('configuration', () => {
       maxCallsPerRequest: 500,
       cacheTtlSeconds: 3600,
       redisUrl: undefined,
+      redisKeySecret: undefined,
+      metrics: true,
+      otelExporterOtlpEndpoint: undefined,
       callPollIntervalMs: 2000,
       callWatchMaxSeconds: 3600,
       graphiql: true,
@@ -103,6 +106,14 @@ describe('configuration', () => {
     expect(loadConfig({ TALKSTACK_DEMO: '0' }).demo).toBe(false);
   });
 
+  it('reads the Redis, metrics and tracing settings', () => {
+    expect(loadConfig({ REDIS_KEY_SECRET: 'a-secret-of-16-chars', METRICS: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toMatchObject({
+      redisKeySecret: 'a-secret-of-16-chars',
+      metrics: false,
+      otelExporterOtlpEndpoint: 'http://collector:4318',
+    });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', TALKSTACK_API_KEY: ' ' })).toMatchObject({ port: 4000, talkstackApiKey: undefined });
   });
@@ -122,6 +133,9 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_DELAY_MS', '-1'],
     ['SHUTDOWN_GRACE_MS', '2s'],
+    ['REDIS_KEY_SECRET', 'short'],
+    ['METRICS', 'perhaps'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid setting ${name}: `));

@@ -79,6 +79,46 @@ describe('what is kept, and for how long', () => {
     expect(fetched.slice(5)).toEqual(['CArec']);
     expect(cached.cachedCalls).toBe(2);
   });
+
+  it('counts memory hits and misses, tells when a held call expires, and answers hits with one stored promise', async () => {
+    let clock = 5_000_000;
+    const cached = cacheFinalCalls(async (address: CallAddress) => (address.sid === 'CAunknown' ? null : call({ sid: address.sid, recordings: address.sid === 'CAnorec' ? [] : call({}).recordings })), {
+      ttlSeconds: 3600,
+      now: () => clock,
+    });
+    const credential = makeCredential(undefined, 'k');
+    const other = makeCredential(undefined, 'other');
+    if (!credential || !other) throw new Error('no credential');
+    const address = (sid: string) => ({ projectId: 'p', sid });
+
+    expect(cached.expiresAt(address('CArec'), credential)).toBeUndefined();
+    await cached(address('CArec'), credential);
+    await cached(address('CAnorec'), credential);
+    await cached(address('CAunknown'), credential);
+    const first = cached(address('CArec'), credential);
+    const second = cached(address('CArec'), credential);
+    expect(second).toBe(first);
+    expect(await first).toMatchObject({ sid: 'CArec' });
+    expect(cached.stats.memory).toEqual({ hit: 2, miss: 3 });
+    expect(cached.stats.redis).toEqual({ hit: 0, miss: 0, error: 0, writeError: 0 });
+
+    expect(cached.expiresAt(address('CArec'), credential)).toBe(5_000_000 + 3600_000);
+    expect(cached.expiresAt(address('CAnorec'), credential)).toBe(5_000_000 + 60_000);
+    expect(cached.expiresAt(address('CAunknown'), credential)).toBeUndefined();
+    expect(cached.expiresAt(address('CArec'), other)).toBeUndefined();
+    clock += 60_000;
+    expect(cached.expiresAt(address('CAnorec'), credential)).toBeUndefined();
+    expect(cached.expiresAt(address('CArec'), credential)).toBe(5_000_000 + 3600_000);
+  });
+
+  it('CACHE_TTL_SECONDS=0: the fetcher itself, with zero stats and nothing held', () => {
+    const upstream = async () => null;
+    const off = cacheFinalCalls(upstream, { ttlSeconds: 0 });
+    expect(off).toBe(upstream);
+    expect(off.cachedCalls).toBe(0);
+    expect(off.stats.memory).toEqual({ hit: 0, miss: 0 });
+    expect(off.expiresAt({ projectId: 'p', sid: 'CA1' }, makeCredential(undefined, 'k') as never)).toBeUndefined();
+  });
 });
 
 describe('over HTTP, counted upstream', () => {

@@ -325,6 +325,24 @@ describe('SubscriptionRegistry', () => {
     leaseOf(registry.acquire('A', ['c4']));
   });
 
+  it('counts open subscriptions per transport, under caps shared by both', () => {
+    const registry = new SubscriptionRegistry(limits);
+    const sse = leaseOf(registry.acquire('A', ['c1'], 'sse'));
+    const ws = leaseOf(registry.acquire('A', ['c2'], 'ws'));
+    expect(registry.activeByTransport).toEqual({ sse: 1, ws: 1 });
+    // A's third is refused whichever transport it comes by, and counts nowhere.
+    expect(registry.acquire('A', ['c3'], 'ws')).toBeInstanceOf(TooManySubscriptionsError);
+    expect(registry.activeByTransport).toEqual({ sse: 1, ws: 1 });
+    ws.release();
+    ws.release();
+    expect(registry.activeByTransport).toEqual({ sse: 1, ws: 0 });
+    sse.release();
+    leaseOf(registry.acquire('B', ['c1']));
+    expect(registry.activeByTransport).toEqual({ sse: 1, ws: 0 });
+    registry.completeAll();
+    expect(registry.activeByTransport).toEqual({ sse: 0, ws: 0 });
+  });
+
   it('completeAll ends every lease and forgets every credential', () => {
     const registry = new SubscriptionRegistry(limits);
     const leases = [leaseOf(registry.acquire('A', ['c1'])), leaseOf(registry.acquire('B', ['c1']))];

@@ -12,11 +12,14 @@
  * - a loader serves one credential, which the fetches below key by, so nothing fetched with
  *   one credential can be answered to another;
  * - every fetch is made on behalf of the operation's `OperationScope`, so upstream work for an
- *   operation whose client has gone can be dropped.
+ *   operation whose client has gone can be dropped;
+ * - each batch's size is told to `observeBatch` (metrics); with a `trace` (tracing on), each
+ *   batch is a `talkstack.batch` span of the operation (tracing/operationTrace.ts).
  */
 import DataLoader from 'dataloader';
 import { TooManyCallsError } from '../errors.js';
 import type { Credential } from '../talkstack/credentials.js';
+import type { OperationTrace } from '../tracing/operationTrace.js';
 import type { Call, CallAddress } from './call.js';
 import type { OperationScope } from './operationScope.js';
 
@@ -29,6 +32,8 @@ export interface CallLoaderOptions {
   fetchCall: FetchCall;
   /** the operation's lifetime; without one, fetches are never dropped */
   scope?: OperationScope;
+  /** told the size of each batch (metrics) */
+  observeBatch?: (size: number) => void;
 }
 
 export class CallLoader {
@@ -38,12 +43,22 @@ export class CallLoader {
   readonly #loader: DataLoader<string, Call | null>;
   readonly #addresses = new Map<string, CallAddress>();
   #tooMany: TooManyCallsError | undefined;
+  /**
+   * The operation's trace, set by the tracing plugin before the operation runs: each batch is
+   * then a span of it. Undefined (tracing off): nothing is traced.
+   */
+  trace: OperationTrace | undefined;
 
-  constructor({ credential, maxCalls, fetchCall, scope }: CallLoaderOptions) {
+  constructor({ credential, maxCalls, fetchCall, scope, observeBatch }: CallLoaderOptions) {
     this.#credential = credential;
     this.#maxCalls = maxCalls;
-    const batch = async (keys: readonly string[]) =>
-      keys.map((key) => fetchCall(this.#addresses.get(key) as CallAddress, credential, scope));
+    const fetchOne = (address: CallAddress) => fetchCall(address, credential, scope);
+    const addressOf = (key: string) => this.#addresses.get(key) as CallAddress;
+    const batch = async (keys: readonly string[]) => {
+      observeBatch?.(keys.length);
+      const trace = this.trace;
+      return trace ? trace.batch(keys.map(addressOf), fetchOne) : keys.map((key) => fetchOne(addressOf(key)));
+    };
     // DataLoader settles each key with its array entry; a promise entry is adopted, which is
     // what lets every key resolve on its own schedule.
     this.#loader = new DataLoader(batch as unknown as DataLoader.BatchLoadFn<string, Call | null>);
@@ -67,6 +82,15 @@ export class CallLoader {
       this.#addresses.set(key, { projectId: address.projectId, sid: address.sid });
     }
     return this.#loader.load(key);
+  }
+
+  /**
+   * Every call this loader was asked for, with what it answered (null: unknown), once all
+   * have settled; rejects if any failed. For the fast path for settled answers, after the
+   * response is sent: DataLoader still holds each key's promise, so nothing is fetched again.
+   */
+  answered(): Promise<Array<readonly [CallAddress, Call | null]>> {
+    return Promise.all([...this.#addresses].map(([key, address]) => this.#loader.load(key).then((call) => [address, call] as const)));
   }
 
   /** Forgets a call's result so the next load fetches it again (subscription polls). */

@@ -1,71 +1,159 @@
 /**
- * Watching one call by polling: yields the call at once and again whenever any field changes,
- * ends once it is final, after `maxSeconds`, or when `signal` aborts (the client left).
- * An unknown call ends with NotFoundError; a failed poll is retried at the next interval and
- * three failures in a row end the watch with the last one's error. A first poll refused for
- * the credential (401, 403) ends it at once: a credential Talkstack has never accepted would
- * otherwise hold a subscription slot for three intervals, so made-up keys could fill the
- * server's MAX_SUBSCRIPTIONS without sending a single event.
+ * One subscription's view of the calls it watches, fed by the shared pollers
+ * (subscriptions/callPollers.ts): the rules of `callUpdates` and `callsUpdates` for each call.
  *
- * This is the plain form: one poller per subscriber. Shared pollers will sit behind the same
- * signature.
+ * Per call: its first known state at once (a running poller's latest, else the first poll's),
+ * then again whenever any field changes; the call ends once it is final. An unknown call
+ * ends with one NotFoundError event; a failed poll is retried at the next interval and three
+ * failures in a row end the call with one event carrying the last one's error. A first poll
+ * refused for the credential (401, 403) ends it at once: a credential Talkstack has never
+ * accepted would otherwise hold a subscription slot for three intervals, so made-up keys could
+ * fill the server's MAX_SUBSCRIPTIONS without sending a single event.
+ *
+ * The stream completes once every call has ended, after `maxSeconds` from its own start, or
+ * when `signal` aborts (the lease ended: client gone, completeAll). Error events are values,
+ * not thrown: the resolver turns each into that event's coded error and the stream goes on.
  */
 import { isCallDataError, NotFoundError } from '../errors.js';
-import type { Call } from './call.js';
+import type { CallPollers, PollOutcome } from '../subscriptions/callPollers.js';
+import type { Credential } from '../talkstack/credentials.js';
+import type { Call, CallAddress } from './call.js';
 
-export interface WatchCallOptions {
-  /** fetches the call afresh (not from the operation's loader cache) */
-  poll: () => Promise<Call | null>;
-  intervalMs: number;
+/** A call's new state, or the error that ended the watch of one call. */
+export type WatchEvent = { readonly call: Call } | { readonly address: CallAddress; readonly error: unknown };
+
+export interface WatchCallsOptions {
+  pollers: CallPollers;
+  credential: Credential;
+  /** distinct calls (duplicates are watched once) */
+  addresses: readonly CallAddress[];
   maxSeconds: number;
   signal: AbortSignal;
 }
 
 const FAILURES_THAT_END_A_WATCH = 3;
+const NOT_FOUND_MESSAGE = 'Talkstack does not know this call.';
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 const isCredentialRefusal = (error: unknown) => isCallDataError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
 
-export async function* watchCall({ poll, intervalMs, maxSeconds, signal }: WatchCallOptions): AsyncGenerator<Call> {
-  const deadline = Date.now() + maxSeconds * 1000;
-  let lastSeen: string | undefined;
-  let failures = 0;
-  while (!signal.aborted) {
-    // undefined: this poll failed and is retried at the next interval
-    let call: Call | null | undefined;
-    try {
-      call = await poll();
-      failures = 0;
-    } catch (error) {
-      failures++;
-      if (failures >= FAILURES_THAT_END_A_WATCH) throw error;
-      if (lastSeen === undefined && isCredentialRefusal(error)) throw error;
-      call = undefined;
-    }
-    if (call === null) throw new NotFoundError('Talkstack does not know this call.');
-    if (call !== undefined) {
-      const snapshot = JSON.stringify(call);
-      if (snapshot !== lastSeen) {
-        lastSeen = snapshot;
-        yield call;
-      }
-      if (call.isFinal) return;
-    }
-    if (Date.now() >= deadline) return;
-    await pause(Math.min(intervalMs, Math.max(0, deadline - Date.now())), signal);
-  }
-}
+export const isWatchError = (event: WatchEvent): event is { readonly address: CallAddress; readonly error: unknown } => 'error' in event;
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  // An 'abort' listener added to an aborted signal never runs: do not wait out the interval.
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
+/** Watches `addresses`; meant for one consumer that awaits each `next()` before the next. */
+export function watchCalls({ pollers, credential, addresses, maxSeconds, signal }: WatchCallsOptions): AsyncIterableIterator<WatchEvent> {
+  const queue: WatchEvent[] = [];
+  let settle: ((result: IteratorResult<WatchEvent>) => void) | undefined;
+  let finished = false;
+  const unsubscribes = new Set<() => void>();
+
+  const push = (event: WatchEvent): void => {
+    if (finished) return;
+    const pending = settle;
+    if (pending) {
+      settle = undefined;
+      pending({ done: false, value: event });
+    } else {
+      queue.push(event);
+    }
+  };
+
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(deadline);
+    signal.removeEventListener('abort', finish);
+    for (const unsubscribe of unsubscribes) unsubscribe();
+    unsubscribes.clear();
+    // Events already queued are still read; an idle reader is told at once.
+    if (queue.length === 0) {
+      const pending = settle;
+      settle = undefined;
+      pending?.(DONE);
+    }
+  };
+
+  const watchOne = (address: CallAddress): void => {
+    let lastSeen: string | undefined;
+    let failures = 0;
+    let ended = false;
+    let unsubscribe: (() => void) | undefined;
+    const end = (event?: WatchEvent) => {
+      if (ended) return;
+      ended = true;
+      if (event) push(event);
+      if (unsubscribe) {
+        unsubscribes.delete(unsubscribe);
+        unsubscribe();
+      }
+      if (unsubscribes.size === 0) finish();
     };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+    const onOutcome = (outcome: PollOutcome): void => {
+      if (ended || finished) return;
+      if (outcome.kind === 'call') {
+        failures = 0;
+        if (outcome.snapshot !== lastSeen) {
+          lastSeen = outcome.snapshot;
+          push({ call: outcome.call });
+        }
+        if (outcome.call.isFinal) end();
+      } else if (outcome.kind === 'not-found') {
+        end({ address, error: new NotFoundError(NOT_FOUND_MESSAGE) });
+      } else {
+        failures++;
+        if (failures >= FAILURES_THAT_END_A_WATCH || (lastSeen === undefined && isCredentialRefusal(outcome.error))) {
+          end({ address, error: outcome.error });
+        }
+      }
+    };
+    // The listener may run at once (a running poller's latest call) and end this watch before
+    // `subscribe` returns: take it off then.
+    const off = pollers.subscribe(credential, address, onOutcome);
+    if (ended) {
+      off();
+      return;
+    }
+    unsubscribe = off;
+    unsubscribes.add(off);
+  };
+
+  const deadline = setTimeout(finish, maxSeconds * 1000);
+  deadline.unref();
+
+  const stream: AsyncIterableIterator<WatchEvent> = {
+    next() {
+      const event = queue.shift();
+      if (event) return Promise.resolve({ done: false, value: event });
+      if (finished) return Promise.resolve(DONE);
+      return new Promise((resolve) => {
+        settle = resolve;
+      });
+    },
+    return() {
+      queue.length = 0;
+      finish();
+      return Promise.resolve(DONE);
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+
+  if (signal.aborted) {
+    finish();
+    return stream;
+  }
+  signal.addEventListener('abort', finish, { once: true });
+  const distinct = new Map<string, CallAddress>();
+  for (const address of addresses) distinct.set(`${address.projectId}\u0000${address.sid}`, address);
+  // A placeholder while watching starts: a call that ends at once (a running poller's final
+  // call) must not finish the stream before the others are watched.
+  const starting = () => {};
+  unsubscribes.add(starting);
+  for (const address of distinct.values()) {
+    if (finished) break;
+    watchOne(address);
+  }
+  unsubscribes.delete(starting);
+  if (unsubscribes.size === 0) finish();
+  return stream;
 }

@@ -71,10 +71,15 @@ export class RedisConnection {
     };
     this.commands.on('error', onError);
     this.subscriber.on('error', onError);
-    this.commands.on('ready', () => {
+    // Back once both connections are: a late error of the other one would otherwise start a
+    // second "outage" line for the same outage.
+    const onReady = () => {
+      if (this.commands.status !== 'ready' || this.subscriber.status !== 'ready') return;
       if (this.#outageLogged && !this.#closed) logger.info('Redis reachable again: sharing resumes');
       this.#outageLogged = false;
-    });
+    };
+    this.commands.on('ready', onReady);
+    this.subscriber.on('ready', onReady);
   }
 
   get state(): RedisState {

@@ -65,6 +65,8 @@ export interface RequestLogEntry {
   authorization?: string;
   /** Raw `x-api-key` header, as received. */
   apiKey?: string;
+  /** Raw W3C `traceparent` header, as received (tracing). */
+  traceparent?: string;
   /** The status answered, or what was done instead (`wire`: bytes written past Node's HTTP writer). */
   status: number | 'hang' | 'reset' | 'wire';
   /** `now()` when the request arrived. */
@@ -369,6 +371,7 @@ class TalkstackSimulator implements Simulator {
       projectId: field(body, 'projectId'),
       authorization: header(headers[AUTHORIZATION_HEADER]),
       apiKey: header(headers[API_KEY_HEADER]),
+      traceparent: header(headers['traceparent']),
       status: 0,
       at,
     };

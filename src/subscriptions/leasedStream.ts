@@ -8,7 +8,7 @@
  * `finally` at all, so neither the client leaving nor `completeAll` could end it promptly.
  */
 import { TooManySubscriptionsError } from '../errors.js';
-import type { SubscriptionLease, SubscriptionRegistry } from './subscriptionRegistry.js';
+import type { SubscriptionLease, SubscriptionRegistry, SubscriptionTransport } from './subscriptionRegistry.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -83,20 +83,27 @@ export function leasedStream<T>(source: AsyncIterator<T>, lease: SubscriptionLea
   return stream;
 }
 
+/** Who opens a subscription, for which calls, and how its events travel. */
+export interface LeaseRequest {
+  /** the paying key (`Credential.tenant`) */
+  credentialId: string;
+  /** keys from `watchedCallKey` */
+  calls: readonly string[];
+  transport: SubscriptionTransport;
+}
+
 /**
- * Opens a subscription of `credentialId` watching `calls` (keys from `watchedCallKey`):
- * takes a lease, then starts the stream with the lease's signal. Throws the
- * TooManySubscriptionsError of a refusal, before `start` runs, so a refused subscription
- * costs no upstream request.
+ * Opens a subscription as `request` says: takes a lease, then starts the stream with the
+ * lease's signal. Throws the TooManySubscriptionsError of a refusal, before `start` runs, so
+ * a refused subscription costs no upstream request.
  */
 export function openLeasedStream<T>(
   registry: SubscriptionRegistry,
-  credentialId: string,
-  calls: readonly string[],
+  { credentialId, calls, transport }: LeaseRequest,
   clientSignal: AbortSignal | undefined,
   start: (signal: AbortSignal) => AsyncIterator<T>,
 ): AsyncIterableIterator<T> {
-  const lease = registry.acquire(credentialId, calls);
+  const lease = registry.acquire(credentialId, calls, transport);
   if (lease instanceof TooManySubscriptionsError) throw lease;
   let source: AsyncIterator<T>;
   try {

@@ -7,7 +7,8 @@
  * makes this server poll. A subscription holds a lease from `acquire` until its stream ends
  * for any reason; `leasedStream.ts` ties the two together so a lease is released exactly once.
  *
- * Transport-agnostic: SSE today, WebSocket later, and a subscription over many calls
+ * Transport-agnostic: the caps are shared by SSE and WebSocket (each lease only records which
+ * one it came by, for `activeByTransport`), and a subscription over many calls
  * (`callsUpdates`) is one subscription watching each of its distinct calls.
  */
 import type { CallAddress } from '../calls/call.js';
@@ -28,6 +29,9 @@ export const subscriptionLimitsOf = (config: Config): SubscriptionLimits => ({
   watchedCallsPerCredential: config.maxWatchedCallsPerCredential,
   total: config.maxSubscriptions,
 });
+
+/** How a subscription's events reach its client. */
+export type SubscriptionTransport = 'sse' | 'ws';
 
 /** One open subscription's hold on the registry. */
 export interface SubscriptionLease {
@@ -56,6 +60,7 @@ export class SubscriptionRegistry {
   // Entries are removed when a credential's last subscription ends: memory follows what is
   // open, not how many credentials were ever seen.
   readonly #usage = new Map<string, CredentialUsage>();
+  readonly #byTransport: Record<SubscriptionTransport, number> = { sse: 0, ws: 0 };
 
   constructor(limits: SubscriptionLimits) {
     this.#limits = limits;
@@ -64,6 +69,11 @@ export class SubscriptionRegistry {
   /** open subscriptions of this instance */
   get open(): number {
     return this.#leases.size;
+  }
+
+  /** open subscriptions per transport (for `talkstack_subscriptions_active{transport}`) */
+  get activeByTransport(): Readonly<Record<SubscriptionTransport, number>> {
+    return { ...this.#byTransport };
   }
 
   /** open subscriptions of one credential (by its paying key, `Credential.tenant`) */
@@ -78,9 +88,10 @@ export class SubscriptionRegistry {
 
   /**
    * A lease for one subscription of `credentialId` (a `Credential.tenant`: the paying key) watching `calls`
-   * (keys from `watchedCallKey`; duplicates count once), or the refusal, which takes nothing.
+   * (keys from `watchedCallKey`; duplicates count once) over `transport`, or the refusal, which
+   * takes nothing.
    */
-  acquire(credentialId: string, calls: readonly string[]): SubscriptionLease | TooManySubscriptionsError {
+  acquire(credentialId: string, calls: readonly string[], transport: SubscriptionTransport = 'sse'): SubscriptionLease | TooManySubscriptionsError {
     const usage = this.#usage.get(credentialId);
     const limits = this.#limits;
     if ((usage?.subscriptions ?? 0) >= limits.perCredential) {
@@ -104,8 +115,9 @@ export class SubscriptionRegistry {
     if (!usage) this.#usage.set(credentialId, held);
     held.subscriptions++;
     for (const key of distinct) held.watched.set(key, (held.watched.get(key) ?? 0) + 1);
-    const lease = new Lease(() => this.#release(lease, credentialId, held, distinct));
+    const lease = new Lease(() => this.#release(lease, credentialId, held, distinct, transport));
     this.#leases.add(lease);
+    this.#byTransport[transport]++;
     return lease;
   }
 
@@ -121,8 +133,9 @@ export class SubscriptionRegistry {
     return leases.length;
   }
 
-  #release(lease: Lease, credentialId: string, usage: CredentialUsage, calls: readonly string[]): void {
+  #release(lease: Lease, credentialId: string, usage: CredentialUsage, calls: readonly string[], transport: SubscriptionTransport): void {
     this.#leases.delete(lease);
+    this.#byTransport[transport]--;
     usage.subscriptions--;
     for (const key of calls) {
       const left = (usage.watched.get(key) ?? 1) - 1;

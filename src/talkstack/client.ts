@@ -6,6 +6,8 @@
  * transport try (timer, body cap), and gives the slot back before anything else happens; a
  * retry sleeps without a slot and queues again like a new request. The `Cancellation`
  * stops the whole thing at whatever step it is in when nobody awaits the call any more.
+ * A `recorder` (metrics) and a `tracer` (tracing) hear about each try when given; without
+ * them a try costs nothing more.
  */
 import {
   BadUserInputError,
@@ -38,6 +40,31 @@ export interface TalkstackClientOptions {
   maxBodyBytes: number;
   /** the process-wide upstream slots */
   scheduler: UpstreamScheduler;
+  /** counts every try (metrics); without one nothing is measured */
+  recorder?: TryRecorder;
+  /** traces tries (tracing); without one no span is made and no `traceparent` sent */
+  tracer?: TryTracer;
+}
+
+/** Told how every upstream try ended (metrics). */
+export interface TryRecorder {
+  /**
+   * @param answered whether the answer was taken as the result (a call, or null for a 404)
+   * @param seconds from sending the try to its outcome (the wait for a slot excluded)
+   */
+  record(outcome: TryOutcome, answered: boolean, seconds: number): void;
+}
+
+/** Makes a span per upstream try of a traced operation (tracing). */
+export interface TryTracer {
+  /** A try (`tryNumber` from 1) is about to be sent: its span, or undefined when the request is not traced. */
+  start(request: CallRequestBody, tryNumber: number, headers: Readonly<Record<string, string>>): TrySpan | undefined;
+}
+
+export interface TrySpan {
+  /** the headers to send: the given ones and a `traceparent` naming this span */
+  readonly headers: Readonly<Record<string, string>>;
+  end(outcome: TryOutcome, answered: boolean): void;
 }
 
 export interface TalkstackClient {
@@ -125,13 +152,18 @@ function sleep(ms: number, cancellation: Cancellation | undefined): Promise<void
 }
 
 export function createTalkstackClient(options: TalkstackClientOptions): TalkstackClient {
-  const { scheduler, retries } = options;
+  const { scheduler, retries, recorder, tracer } = options;
   const transport = createTransport({
     baseUrl: options.baseUrl,
     connections: scheduler.limit,
     timeoutMs: options.timeoutMs,
     maxBodyBytes: options.maxBodyBytes,
   });
+
+  const observe = (outcome: TryOutcome, answered: boolean, sentAt: number, span: TrySpan | undefined) => {
+    recorder?.record(outcome, answered, (performance.now() - sentAt) / 1000);
+    span?.end(outcome, answered);
+  };
 
   return {
     close: () => transport.close(),
@@ -141,13 +173,21 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
       for (let retry = 0; ; retry++) {
         if (cancellation?.cancelled) throw CANCELLED_ERROR;
         const release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.tenant, cancellation));
+        const span = tracer?.start(request, retry + 1, headers);
+        const sentAt = recorder ? performance.now() : 0;
         let outcome: TryOutcome;
         try {
-          outcome = await transport.send(CALL_URL_PATH, headers, body, cancellation);
+          outcome = await transport.send(CALL_URL_PATH, span ? span.headers : headers, body, cancellation);
         } finally {
           release();
         }
-        const verdict = judge(outcome, Date.now());
+        let verdict: Verdict | undefined;
+        try {
+          verdict = judge(outcome, Date.now());
+        } finally {
+          // Also when judge throws (a cancelled try: not answered).
+          if (recorder || span) observe(outcome, verdict?.done === true, sentAt, span);
+        }
         if (verdict.done) return verdict.call;
         if (!verdict.retried || retry >= retries) throw verdict.fail();
         await sleep(verdict.waitMs ?? backoffMs(retry + 1), cancellation);

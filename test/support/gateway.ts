@@ -43,6 +43,43 @@ export const gatewayConfig = defineConfig({
   },
 });
 
+/**
+ * The README's configuration for subscribing to this subgraph over WebSocket
+ * (`@graphql-mesh/transport-ws`; README "WebSocket (graphql-ws), Apollo Client and Apollo
+ * Router", a test keeps the two identical): queries as above, subscriptions over
+ * `graphql-transport-ws` with the client's credential in `connection_init`.
+ */
+export const webSocketGatewayConfig = defineConfig({
+  propagateHeaders: {
+    fromClientToSubgraphs({ request, subgraphName }) {
+      if (subgraphName !== 'calls') return;
+      const headers: Record<string, string> = {};
+      for (const name of ['authorization', 'x-api-key']) {
+        const value = request.headers.get(name);
+        if (value) headers[name] = value;
+      }
+      return headers;
+    },
+  },
+  transportEntries: {
+    calls: {
+      options: {
+        method: 'POST',
+        subscriptions: {
+          kind: 'ws',
+          options: {
+            // One WebSocket per distinct credential; absent headers are left out.
+            connectionParams: {
+              'x-api-key': '{context.headers.x-api-key}',
+              authorization: '{context.headers.authorization}',
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
 export interface SubgraphService {
   name: string;
   typeDefs: string;

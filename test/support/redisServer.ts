@@ -56,6 +56,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** starts again on the same port, empty */
   restart(): Promise<void>;
+  /** SIGSTOP: Redis hangs (connections stay open, nothing answers) until resume() */
+  pause(): void;
+  /** SIGCONT: a paused Redis answers again, queued commands included */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -114,6 +118,12 @@ export async function startRedis(): Promise<RedisServer> {
     },
     kill,
     restart: launch,
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
       for (const c of clients) c.disconnect();
       await kill();

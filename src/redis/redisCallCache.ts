@@ -1,0 +1,202 @@
+/**
+ * The Redis tier of the cache of final calls (`REDIS_URL`): what every instance shares, so a
+ * settled final call fetched by one instance is answered by the others without an upstream
+ * request (contract: "With `REDIS_URL` the cache is shared by every instance; if Redis fails,
+ * calls are fetched from upstream instead").
+ *
+ * Contract:
+ * - `read` never rejects and never takes longer than the connection's command timeout: a
+ *   miss, a Redis error, a timeout and a corrupt or foreign value all resolve `undefined`
+ *   (the caller goes upstream); while Redis is down no command is sent at all, and after a
+ *   timeout (Redis hanging) reads and writes are skipped for `PAUSE_AFTER_TIMEOUT_MS`, so a
+ *   hang costs one timeout per pause rather than one per request;
+ * - concurrent reads of one key share one GET;
+ * - `write` is fire and forget: its failures are counted, never thrown or awaited;
+ * - keys are `talkstack:call:<credential fingerprint>:<projectId, URI-encoded>:<sid>`: the
+ *   fingerprint is `RedisConnection.keyFingerprint` (an HMAC under `REDIS_KEY_SECRET`, never
+ *   the credential nor its plain digest); neither the fingerprint nor the encoded project
+ *   contains `:`, and a sid never does (callAddress.ts), so no two addresses share a key;
+ * - values are JSON `{"expiresAt": <ms since epoch>, "call": <Call>}`, written with the same
+ *   expiry as Redis' own (`PX`), so a reader keeps its memory copy no longer than the entry
+ *   lives (nor longer than its own TTL rules allow); a value read back must be a well-formed
+ *   final call of the address asked for, else it counts as an error and a miss.
+ */
+import { CALL_STATUSES } from '../calls/callStatus.js';
+import type { Call, CallAddress, Recording, ShiftData } from '../calls/call.js';
+import type { Credential } from '../talkstack/credentials.js';
+import { KEY_PREFIX, type RedisConnection } from './redisConnection.js';
+
+/** After a command timed out (Redis hanging, not down), Redis is left alone this long. */
+export const PAUSE_AFTER_TIMEOUT_MS = 1000;
+const CALL_KEY_PREFIX = `${KEY_PREFIX}call:`;
+const TIMED_OUT = 'Command timed out';
+
+/** A call as the shared tier holds it: the call and when its entry expires. */
+export interface SharedCall {
+  call: Call;
+  /** ms since epoch (`Date.now()` clock of the instance that wrote it) */
+  expiresAt: number;
+}
+
+/** Counts of the tier's outcomes, plain numbers for metrics: one per GET sent (readers sharing one count once), or per lookup skipped. */
+export interface RedisTierStats {
+  hit: number;
+  miss: number;
+  /** reads that failed, timed out, were skipped (Redis down or paused) or found a corrupt value */
+  error: number;
+  /** writes that failed or were skipped */
+  writeError: number;
+}
+
+export interface RedisCallTierOptions {
+  /** how long this instance may keep `call` (0: not at all); caps what another instance wrote */
+  ttlMsOf: (call: Call) => number;
+  /** ms since epoch; `Date.now` by default */
+  now?: () => number;
+}
+
+export class RedisCallTier {
+  readonly stats: RedisTierStats = { hit: 0, miss: 0, error: 0, writeError: 0 };
+  readonly #redis: RedisConnection;
+  readonly #reads = new Map<string, Promise<SharedCall | undefined>>();
+  readonly #now: () => number;
+  readonly #ttlMsOf: (call: Call) => number;
+  #pausedUntil = 0;
+
+  constructor(redis: RedisConnection, { now = Date.now, ttlMsOf }: RedisCallTierOptions) {
+    this.#redis = redis;
+    this.#now = now;
+    this.#ttlMsOf = ttlMsOf;
+  }
+
+  /** The Redis key of a call fetched with `credential`. */
+  keyOf(address: CallAddress, credential: Credential): string {
+    return `${CALL_KEY_PREFIX}${this.#redis.keyFingerprint(credential)}:${encodeURIComponent(address.projectId)}:${address.sid}`;
+  }
+
+  /** The shared entry for `address`, or undefined (miss or failure). Never rejects. */
+  read(address: CallAddress, credential: Credential): Promise<SharedCall | undefined> {
+    if (!this.#usable()) {
+      this.stats.error++;
+      return Promise.resolve(undefined);
+    }
+    const key = this.keyOf(address, credential);
+    let pending = this.#reads.get(key);
+    if (pending === undefined) {
+      pending = this.#get(key, address);
+      this.#reads.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Stores `call` until `expiresAt` (ms since epoch); not awaited by anyone. */
+  write(address: CallAddress, credential: Credential, call: Call, expiresAt: number): void {
+    const ttlMs = Math.floor(expiresAt - this.#now());
+    if (ttlMs <= 0) return;
+    if (!this.#usable()) {
+      this.stats.writeError++;
+      return;
+    }
+    const value = JSON.stringify({ expiresAt, call });
+    this.#redis.commands.set(this.keyOf(address, credential), value, 'PX', ttlMs).then(undefined, (error: unknown) => {
+      this.stats.writeError++;
+      this.#noteFailure(error);
+    });
+  }
+
+  #get(key: string, address: CallAddress): Promise<SharedCall | undefined> {
+    // Settled asynchronously (a `then`), so the key is in #reads before either handler runs.
+    return this.#redis.commands.get(key).then(
+      (text) => {
+        this.#reads.delete(key);
+        if (text === null) {
+          this.stats.miss++;
+          return undefined;
+        }
+        const shared = decodeSharedCall(text, address);
+        if (shared === undefined) {
+          // Corrupt or foreign: not an answer, and worth a look.
+          this.stats.error++;
+          return undefined;
+        }
+        // Never longer than this instance's own rules allow (another may run another TTL).
+        const now = this.#now();
+        const expiresAt = Math.min(shared.expiresAt, now + this.#ttlMsOf(shared.call));
+        if (expiresAt <= now) {
+          this.stats.miss++;
+          return undefined;
+        }
+        this.stats.hit++;
+        shared.expiresAt = expiresAt;
+        return shared;
+      },
+      (error: unknown) => {
+        this.#reads.delete(key);
+        this.stats.error++;
+        this.#noteFailure(error);
+        return undefined;
+      },
+    );
+  }
+
+  #usable(): boolean {
+    return this.#redis.state === 'up' && (this.#pausedUntil === 0 || this.#now() >= this.#pausedUntil);
+  }
+
+  #noteFailure(error: unknown): void {
+    if (error instanceof Error && error.message === TIMED_OUT) this.#pausedUntil = this.#now() + PAUSE_AFTER_TIMEOUT_MS;
+  }
+}
+
+const STATUSES: ReadonlySet<string> = new Set<string>(CALL_STATUSES);
+const FORMATS: ReadonlySet<string> = new Set(['MP3', 'WAV', 'OTHER']);
+const SHIFT_TEXT_FIELDS = ['partnerId', 'shiftId', 'assignmentId', 'cancellationReason', 'newDate'] as const;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isTextOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string';
+const isNumberOrNull = (value: unknown): value is number | null => value === null || (typeof value === 'number' && Number.isFinite(value));
+
+function isRecording(value: unknown): value is Recording {
+  return isObject(value) && typeof value.url === 'string' && isTextOrNull(value.sid) && typeof value.format === 'string' && FORMATS.has(value.format);
+}
+
+function isShift(value: unknown): value is ShiftData | null {
+  if (value === null) return true;
+  if (!isObject(value)) return false;
+  if (!(value.employeeGoesToWork === null || typeof value.employeeGoesToWork === 'boolean')) return false;
+  return SHIFT_TEXT_FIELDS.every((field) => isTextOrNull(value[field]));
+}
+
+/**
+ * The entry in `text` when it is a well-formed final call of `address`, else undefined.
+ * Redis is shared storage: anything may be there, and a wrong shape must never reach a resolver.
+ */
+export function decodeSharedCall(text: string, address: CallAddress): SharedCall | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || typeof value.expiresAt !== 'number' || !Number.isFinite(value.expiresAt)) return undefined;
+  const call = value.call;
+  if (!isObject(call)) return undefined;
+  const wellFormed =
+    call.sid === address.sid &&
+    call.projectId === address.projectId &&
+    call.isFinal === true &&
+    typeof call.status === 'string' &&
+    STATUSES.has(call.status) &&
+    typeof call.upstreamStatus === 'string' &&
+    isTextOrNull(call.from) &&
+    isTextOrNull(call.to) &&
+    isTextOrNull(call.phoneNumber) &&
+    isTextOrNull(call.date) &&
+    isNumberOrNull(call.durationSeconds) &&
+    isNumberOrNull(call.cost) &&
+    Array.isArray(call.recordings) &&
+    call.recordings.every(isRecording) &&
+    isShift(call.shift) &&
+    isObject(call.data);
+  return wellFormed ? { call: call as unknown as Call, expiresAt: value.expiresAt } : undefined;
+}

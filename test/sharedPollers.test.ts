@@ -1,0 +1,168 @@
+/**
+ * Shared pollers on one instance (no Redis): however many SSE subscribers watch a call with
+ * one credential, upstream sees one poll per CALL_POLL_INTERVAL_MS, on a fixed schedule; a
+ * late joiner gets the current call at once with no upstream request; the poller stops (and
+ * its in-flight poll is cancelled) when the last subscriber leaves. Real HTTP, real simulator,
+ * polls counted with its counters; every wait bounded.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_API_KEY, DEMO_PROJECT_ID, type Simulator } from '../src/simulator/index.js';
+import { openSse, type SseSubscription, waitUntil } from './support/sse.js';
+import { startStack, type Stack } from './support/stack.js';
+
+const POLL_MS = 100;
+const WATCH = 'subscription Watch($sid: ID!) { callUpdates(sid: $sid) { sid status } }';
+type Watch = { callUpdates: { sid: string; status: string } };
+const KEY = { 'x-api-key': DEMO_API_KEY };
+
+const polls = (sim: Simulator, sid: string) => sim.stats.bySid.get(sid) ?? 0;
+const ringing = (sid: string) => ({ status: 'ringing', callSid: sid });
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const opened: SseSubscription<Watch>[] = [];
+
+async function watchMany(stack: Stack, sid: string, count: number): Promise<SseSubscription<Watch>[]> {
+  const subscriptions = await Promise.all(Array.from({ length: count }, () => openSse<Watch>(stack.url, WATCH, { sid }, KEY)));
+  opened.push(...subscriptions);
+  return subscriptions;
+}
+
+/** Waits (bounded) until polls of `sid` stop growing over ten intervals. */
+async function pollingStops(sim: Simulator, sid: string): Promise<boolean> {
+  let previous = polls(sim, sid);
+  for (let i = 0; i < 20; i++) {
+    await sleep(POLL_MS * 5);
+    const now = polls(sim, sid);
+    if (now === previous) return true;
+    previous = now;
+  }
+  return false;
+}
+
+/** Polls of `sid` while `count` more happen: returns polls per interval. */
+async function pollsPerInterval(sim: Simulator, sid: string, count: number): Promise<number> {
+  const base = polls(sim, sid);
+  await waitUntil(() => polls(sim, sid) > base, 'a poll');
+  const start = performance.now();
+  const first = polls(sim, sid);
+  await waitUntil(() => polls(sim, sid) >= first + count, `${count} more polls`, POLL_MS * count * 4);
+  const intervals = (performance.now() - start) / POLL_MS;
+  return (polls(sim, sid) - first) / intervals;
+}
+
+afterAll(() => {
+  for (const subscription of opened) subscription.close();
+});
+
+describe('shared pollers on one instance', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ config: { callPollIntervalMs: POLL_MS, upstreamRetries: 0, maxSubscriptionsPerCredential: 200 } });
+  });
+  afterEach(async () => {
+    for (const subscription of opened.splice(0)) subscription.close();
+    await waitUntil(() => stack.server.subscriptions.open === 0, 'every subscription was released');
+  });
+  afterAll(() => stack?.close());
+
+  it('50 subscribers of one live call: one poller, one poll per interval on a fixed schedule, each change to all', async () => {
+    const sid = 'CAshared_fifty';
+    const { sim, server } = stack;
+    sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+    const subscriptions = await watchMany(stack, sid, 50);
+    for (const subscription of subscriptions) expect((await subscription.payload(0)).data?.callUpdates).toEqual({ sid, status: 'RINGING' });
+    expect(server.pollers.pollers).toBe(1);
+    expect(server.pollers.active).toBe(1);
+    expect(server.pollers.subscribers).toBe(50);
+
+    const rate = await pollsPerInterval(sim, sid, 20);
+    console.log(`[figure] one instance, 50 subscribers of one call: ${rate.toFixed(2)} polls per interval (${POLL_MS} ms)`);
+    expect(rate).toBeGreaterThan(0.8);
+    expect(rate).toBeLessThanOrEqual(1.1);
+
+    // A fixed schedule: consecutive polls one interval apart, not one interval after each answer.
+    const times = sim.requestLog.filter((entry) => entry.sid === sid).map((entry) => entry.at);
+    const gaps = times.slice(1).map((at, i) => at - (times[i] as number));
+    for (const gap of gaps.slice(-15)) {
+      expect(gap).toBeGreaterThan(POLL_MS * 0.6);
+      expect(gap).toBeLessThan(POLL_MS * 1.6);
+    }
+
+    sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress', callSid: sid });
+    for (const subscription of subscriptions) expect((await subscription.payload(1)).data?.callUpdates).toEqual({ sid, status: 'IN_PROGRESS' });
+    sim.setCall(DEMO_PROJECT_ID, sid, { status: 'completed', callSid: sid, seconds: 3, cost: 0.01 });
+    for (const subscription of subscriptions) {
+      await subscription.end();
+      expect(subscription.events.map((e) => e.event)).toEqual(['next', 'next', 'next', 'complete']);
+    }
+    expect(server.pollers.pollers).toBe(0);
+  });
+
+  it('the poller stops when the last subscriber leaves, not before; active goes back to 0', async () => {
+    const sid = 'CAshared_leave';
+    const { sim, server } = stack;
+    sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+    const subscriptions = await watchMany(stack, sid, 5);
+    for (const subscription of subscriptions) await subscription.payload(0);
+
+    for (const subscription of subscriptions.slice(0, 4)) subscription.close();
+    await waitUntil(() => server.pollers.subscribers === 1, 'four left');
+    const base = polls(sim, sid);
+    await waitUntil(() => polls(sim, sid) >= base + 3, 'polling goes on for the last one');
+    expect(server.pollers.active).toBe(1);
+
+    subscriptions[4]?.close();
+    await waitUntil(() => server.pollers.pollers === 0, 'the poller stopped');
+    expect(server.pollers.active).toBe(0);
+    expect(await pollingStops(sim, sid)).toBe(true);
+  });
+
+  it("the last subscriber leaving cancels the poller's in-flight poll", async () => {
+    const sid = 'CAshared_hang';
+    const { sim, server } = stack;
+    sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+    const fault = sim.injectFault(sid, { type: 'hang' });
+    try {
+      const [subscription] = await watchMany(stack, sid, 1);
+      await waitUntil(() => fault.hits === 1 && sim.stats.inFlight === 1, 'the poll hangs upstream');
+      subscription?.close();
+      // The upstream request is aborted: the simulator sees its client go.
+      await waitUntil(() => sim.stats.inFlight === 0, 'the hanging poll was cancelled', 2000);
+      expect(server.pollers.pollers).toBe(0);
+      expect(server.sharedFetches.inFlight).toBe(0);
+    } finally {
+      fault.remove();
+    }
+  });
+});
+
+describe('a late joiner', () => {
+  // A long interval: any extra upstream request would show before the next scheduled poll.
+  const LONG_POLL_MS = 5000;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ config: { callPollIntervalMs: LONG_POLL_MS } });
+  });
+  afterAll(async () => {
+    for (const subscription of opened.splice(0)) subscription.close();
+    await stack?.close();
+  });
+
+  it('gets the current call at once, without an upstream request, then each change', async () => {
+    const sid = 'CAshared_late';
+    const { sim } = stack;
+    sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+    const [first] = await watchMany(stack, sid, 1);
+    expect((await first?.payload(0))?.data?.callUpdates).toEqual({ sid, status: 'RINGING' });
+    expect(polls(sim, sid)).toBe(1);
+
+    const started = performance.now();
+    const [late] = await watchMany(stack, sid, 1);
+    expect((await late?.payload(0, 1000))?.data?.callUpdates).toEqual({ sid, status: 'RINGING' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(polls(sim, sid)).toBe(1);
+    expect(stack.server.pollers.subscribers).toBe(2);
+  });
+});
