@@ -35,6 +35,17 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
 }
 
+/**
+ * What a log line may say about a Redis failure: the socket error code, or the first word of
+ * Redis' own refusal (`WRONGPASS`, `NOAUTH`: fixed upper-case codes, never the secret);
+ * otherwise only the error's class name.
+ */
+function causeOf(error: Error & { code?: string }): string {
+  if (error.code) return error.code;
+  const word = /^([A-Z]{3,20})\b/.exec(error.message)?.[1];
+  return error.name === 'ReplyError' && word ? word : error.name;
+}
+
 export class RedisConnection {
   /** for commands (GET, SET, PUBLISH, EVAL…) */
   readonly commands: Redis;
@@ -67,7 +78,7 @@ export class RedisConnection {
       if (this.#outageLogged || this.#closed) return;
       this.#outageLogged = true;
       // The URL may carry a password: never log it, nor the error's own text (it can quote it).
-      logger.warn({ cause: error.code ?? error.name }, 'Redis unreachable: calls are fetched from upstream and each instance polls for its own subscribers until it is back');
+      logger.warn({ cause: causeOf(error) }, 'Redis unreachable: calls are fetched from upstream and each instance polls for its own subscribers until it is back');
     };
     this.commands.on('error', onError);
     this.subscriber.on('error', onError);
