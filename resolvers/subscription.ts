@@ -26,10 +26,15 @@ function watch(ctx: Context, addresses: readonly CallAddress[]): AsyncIterableIt
   // loaderOf has thrown unless there is a credential.
   const credential = loaderOf(ctx).credential as Credential;
   // Counted per paying key (the tenant), not per exact header pair: one x-api-key sent with
-  // ever-different junk Authorization values is still one credential's share.
+  // ever-different junk Authorization values is still one credential's share. Its watched
+  // calls are its pollers, per exact header pair (credential.id) and call.
   return openLeasedStream(
     ctx.subscriptions,
-    { credentialId: credential.tenant, calls: addresses.map(watchedCallKey), transport: ctx.transport === 'ws' ? 'ws' : 'sse' },
+    {
+      credentialId: credential.tenant,
+      calls: addresses.map((address) => watchedCallKey(credential.id, address)),
+      transport: ctx.transport === 'ws' ? 'ws' : 'sse',
+    },
     ctx.signal,
     (signal) =>
       watchCalls({

@@ -134,14 +134,21 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
   const redis = config.redisUrl ? new RedisConnection({ url: config.redisUrl, keySecret: config.redisKeySecret, logger }) : undefined;
   // Settled final calls are answered from memory, then (with Redis) from the shared tier;
   // everything else goes to the shared fetches.
-  const fetchCall = cacheFinalCalls(sharedFetches, { ttlSeconds: config.cacheTtlSeconds, redis });
+  // Anything read back from Redis is bounded: a real call is a little over its upstream body.
+  const maxRedisValueBytes = 4 * config.upstreamMaxBodyBytes;
+  const fetchCall = cacheFinalCalls(sharedFetches, { ttlSeconds: config.cacheTtlSeconds, redis, maxRedisValueBytes });
   if (redis && !config.redisKeySecret) {
     logger.warn('REDIS_KEY_SECRET is not set: Redis keys name credentials by a plain SHA-256 of their digest; set the same secret on every instance');
   }
   const readiness = new Readiness(() => redis?.state ?? 'off');
   const subscriptions = new SubscriptionRegistry(subscriptionLimitsOf(config));
   // Polls go through the cached seam, not an operation's loader; with Redis, one instance polls each call.
-  const pollers = new CallPollers({ fetchCall, intervalMs: config.callPollIntervalMs, sharing: redis && new RedisPollSharing(redis) });
+  const pollers = new CallPollers({
+    fetchCall,
+    intervalMs: config.callPollIntervalMs,
+    logger,
+    sharing: redis && new RedisPollSharing(redis, { logger, maxMessageBytes: maxRedisValueBytes }),
+  });
   const answerCors = corsHandler(config);
   const serviceCredential = makeCredential(undefined, config.talkstackApiKey);
   // Repeated requests answered wholly by settled final calls skip the GraphQL pipeline.

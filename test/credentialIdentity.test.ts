@@ -1,10 +1,12 @@
 /**
  * A credential's two identities: `id` keys data (every header byte counts: nothing fetched
  * with one credential is answered to another), `tenant` is who pays upstream (the fair
- * scheduler's unit: one key is one tenant however the Authorization beside it varies).
+ * scheduler's unit: one key is one tenant however the Authorization beside it varies); and
+ * which credentials `credentialFrom` remembers (short ones only: no request can pin a large
+ * string in memory).
  */
 import { describe, expect, it } from 'vitest';
-import { makeCredential } from '../src/talkstack/credentials.js';
+import { credentialFrom, makeCredential } from '../src/talkstack/credentials.js';
 
 const credential = (authorization?: string, apiKey?: string) => {
   const made = makeCredential(authorization, apiKey);
@@ -36,5 +38,26 @@ describe('credential identity', () => {
 
   it('forwards both headers unchanged, with the JSON content type', () => {
     expect(credential('Bearer  T', 'K').upstreamHeaders).toEqual({ 'content-type': 'application/json', authorization: 'Bearer  T', 'x-api-key': 'K' });
+  });
+});
+
+describe('credentialFrom', () => {
+  const headers = (apiKey: string, authorization?: string) => ({
+    get: (name: string) => (name === 'x-api-key' ? apiKey : name === 'authorization' ? (authorization ?? null) : null),
+  });
+
+  it('remembers a short credential: the same headers give the same object', () => {
+    const first = credentialFrom(headers('short-key', 'Bearer t'), undefined);
+    expect(credentialFrom(headers('short-key', 'Bearer t'), undefined)).toBe(first);
+  });
+
+  it('does not remember one whose header text is over 1 KiB, though it is the same credential', () => {
+    const long = `k-${'x'.repeat(1024)}`;
+    const first = credentialFrom(headers(long), undefined);
+    const again = credentialFrom(headers(long), undefined);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    const split = credentialFrom(headers('k', `Bearer ${'y'.repeat(1024)}`), undefined);
+    expect(credentialFrom(headers('k', `Bearer ${'y'.repeat(1024)}`), undefined)).not.toBe(split);
   });
 });

@@ -3,7 +3,9 @@
  * redisServer.ts) and two server instances on one simulator, counted with the simulator's own
  * request counters: instances share settled final calls, credentials never do, keys carry no
  * credential, unfinished calls never reach Redis, the 60 s rule holds there too, a corrupt
- * entry is a miss, and an outage (Redis killed, or hanging) costs a query at most about the
+ * entry is a miss (and so is one the mapping could never produce: a forged phone number, date,
+ * recording URL, negative duration, data deeper than the cut, a value over the size bound; and
+ * every call the mapping does produce is read back as it was), and an outage (Redis killed, or hanging) costs a query at most about the
  * command timeout while /readiness reports it; sharing resumes once Redis is back.
  *
  * Without redis-server these are skipped and the run says so (redisServer.ts).
@@ -13,7 +15,10 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { Call, CallAddress } from '../src/calls/call.js';
+import { MAX_SHARED_CALL_BYTES, sharedCallOf } from '../src/calls/callShape.js';
+import { MAX_DATA_DEPTH } from '../src/calls/dataDepth.js';
 import { cacheFinalCalls } from '../src/calls/finalCallCache.js';
+import { mapCall } from '../src/calls/mapCall.js';
 import { shareFetchCall } from '../src/calls/sharedFetchCall.js';
 import { createLogger } from '../src/logger.js';
 import { decodeSharedCall } from '../src/redis/redisCallCache.js';
@@ -21,6 +26,7 @@ import { RedisConnection } from '../src/redis/redisConnection.js';
 import { createServer, type CallsServer } from '../src/server.js';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { makeCredential, type Credential } from '../src/talkstack/credentials.js';
+import type { TalkstackCall } from '../src/talkstack/decode.js';
 import { CallsDocument } from './generated/operations.js';
 import { requireRedis, skipRedis, startRedis, type RedisServer } from './support/redisServer.js';
 import { startStack, type GraphQLResponse, type Stack } from './support/stack.js';
@@ -100,6 +106,46 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
   const value = await run();
   return { ms: performance.now() - started, value };
 }
+
+describe('a call read back from shared storage (callShape.ts)', () => {
+  const upstream = (fields: Partial<TalkstackCall>): TalkstackCall => ({
+    status: 'completed',
+    seconds: null,
+    cost: null,
+    from: null,
+    to: null,
+    phoneNumber: null,
+    date: null,
+    recordingUrls: [],
+    callSid: null,
+    partnerId: null,
+    shiftId: null,
+    assignmentId: null,
+    data: {},
+    ...fields,
+  });
+  const nested = (levels: number): Record<string, unknown> => JSON.parse('{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1)) as Record<string, unknown>;
+
+  it('every call the mapping produces is read back as it is, in the same JSON', () => {
+    const address = { projectId: 'p:1/ä', sid: 'CAshape' };
+    const bodies = [
+      upstream({}),
+      upstream({ status: 'In Progress' }),
+      upstream({ status: 'cancelled', seconds: 12.7, cost: 0, from: '+1 (415) 555-0132', to: '+44 20 7946 0958', phoneNumber: 'nope', date: 'Tue, 30 Jan 2024 13:39:53 +0100' }),
+      upstream({ status: 'something new', date: '2024-02-29T23:59:60+02:00', seconds: -1, cost: Number.NaN }),
+      upstream({ recordingUrls: [RECORDING, 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123456789abcdef0123456789abcdef', 'http://x.example/a b/ü.WAV?x=1#y', 'javascript:alert(1)', 'relative.mp3'] }),
+      upstream({ partnerId: ' P1 ', shiftId: '7', data: { employeeGoToWork: 'maybe', reasonOfCancellation: ' ill ', newDate: 'tomorrow' } }),
+      upstream({ data: { deep: nested(MAX_DATA_DEPTH + 10), list: [[[1]], JSON.parse('{"__proto__": {"x": 1}}') as unknown], text: 'ü\u2028' } }),
+    ];
+    for (const body of bodies) {
+      const call = mapCall(address, body);
+      const json = JSON.stringify(call);
+      const read = sharedCallOf(JSON.parse(json), address);
+      expect(read, json).toEqual(call);
+      expect(JSON.stringify(read)).toBe(json);
+    }
+  });
+});
 
 describe('without REDIS_URL', () => {
   let stack: Stack;
@@ -310,6 +356,79 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
       return values.every((text, i) => text !== null && decodeSharedCall(text, { projectId: DEMO_PROJECT_ID, sid: sids[i] as string }) !== undefined);
     }, 'the entries are rewritten');
     expect((await a.gql(PAGE, { sids })).body.errors).toBeUndefined();
+    expect(sids.map((sid) => stack.sim.stats.bySid.get(sid))).toEqual(sids.map(() => 1));
+  });
+
+  it('a value the mapping could never produce is a miss: fetched upstream, answered right, and rewritten', async () => {
+    const fingerprint = a.server.redis?.keyFingerprint(credentialOf(API_KEY_HEADERS));
+    const expiresAt = Date.now() + 600_000;
+    const DETAIL = 'query Detail($sids: [ID!]!) { calls(sids: $sids) { sid status isFinal from to phoneNumber date durationSeconds cost recordings { url sid format } shift { partnerId } data } }';
+    const body = { status: 'completed', seconds: 7, cost: 0.5, from: '+14155550132', date: 'Tue, 30 Jan 2024 13:39:53 +0000', recordingUrls: [RECORDING], data: { note: 'real' } };
+    const real = (sid: string): Call => ({
+      sid,
+      projectId: DEMO_PROJECT_ID,
+      status: 'COMPLETED',
+      upstreamStatus: 'completed',
+      isFinal: true,
+      from: '+14155550132',
+      to: null,
+      phoneNumber: null,
+      date: '2024-01-30T13:39:53.000Z',
+      durationSeconds: 7,
+      cost: 0.5,
+      recordings: [{ url: RECORDING, sid: 'RE0123456789abcdef0123456789abcdef', format: 'MP3' }],
+      shift: null,
+      data: { note: 'real' },
+    });
+    const forged: Record<string, (sid: string) => Partial<Call> | string> = {
+      notAPhone: () => ({ from: 'not a phone' }),
+      formattedPhone: () => ({ to: '+1 415 555 0132' }),
+      yesterday: () => ({ date: 'yesterday' }),
+      zonedDate: () => ({ date: '2024-01-30T14:39:53+01:00' }),
+      jsRecording: () => ({ recordings: [{ url: 'javascript:alert(1)', sid: null, format: 'MP3' }] }),
+      relativeRecording: () => ({ recordings: [{ url: '/a.mp3', sid: null, format: 'MP3' }] }),
+      recordingFormat: () => ({ recordings: [{ url: RECORDING, sid: 'RE0123456789abcdef0123456789abcdef', format: 'WAV' }] }),
+      recordingSid: () => ({ recordings: [{ url: RECORDING, sid: 'REforged', format: 'MP3' }] }),
+      negativeDuration: () => ({ durationSeconds: -5.5 }),
+      fractionalDuration: () => ({ durationSeconds: 5.5 }),
+      negativeCost: () => ({ cost: -1 }),
+      statusMismatch: () => ({ status: 'BUSY' }),
+      finalMismatch: () => ({ status: 'IN_PROGRESS', upstreamStatus: 'in-progress', isFinal: true }),
+      deepData: () => ({ data: JSON.parse('{"a":'.repeat(60) + '1' + '}'.repeat(60)) as Record<string, unknown> }),
+      blankShift: () => ({ shift: { partnerId: ' ', shiftId: null, assignmentId: null, employeeGoesToWork: null, cancellationReason: null, newDate: null } }),
+      // Over MAX_SHARED_CALL_BYTES: refused before it leaves Redis.
+      huge: () => ({ data: { big: 'z'.repeat(MAX_SHARED_CALL_BYTES + 1) } }),
+    };
+    const errorsBefore = b.server.finalCalls.stats.redis.error;
+    const sids = Object.keys(forged).map((name) => `CAforged_${name}`);
+    for (const [name, fields] of Object.entries(forged)) {
+      const sid = `CAforged_${name}`;
+      stack.sim.setCall(DEMO_PROJECT_ID, sid, body);
+      await client.set(`talkstack:call:${fingerprint}:${DEMO_PROJECT_ID}:${sid}`, JSON.stringify({ expiresAt, call: { ...real(sid), ...(fields(sid) as Partial<Call>) } }), 'PX', 600_000);
+    }
+    // A 40 MB value: no size cap would parse it on every read.
+    const hugeSid = 'CAforged_40MB';
+    stack.sim.setCall(DEMO_PROJECT_ID, hugeSid, body);
+    await client.set(`talkstack:call:${fingerprint}:${DEMO_PROJECT_ID}:${hugeSid}`, JSON.stringify({ expiresAt, call: { ...real(hugeSid), data: { big: 'z'.repeat(40_000_000) } } }), 'PX', 600_000);
+    sids.push(hugeSid);
+
+    const { ms, value: answer } = await timed(() => b.gql<{ calls: Record<string, unknown>[] }>(DETAIL, { sids }));
+    expect(answer.body.errors).toBeUndefined();
+    const expected = (sid: string) => {
+      const { upstreamStatus: _upstream, projectId: _project, ...fields } = real(sid);
+      return fields;
+    };
+    expect(answer.body.data?.calls).toEqual(sids.map(expected));
+    expect(sids.map((sid) => stack.sim.stats.bySid.get(sid))).toEqual(sids.map(() => 1));
+    expect(b.server.finalCalls.stats.redis.error - errorsBefore).toBe(sids.length);
+    process.stderr.write(`[figures] ${sids.length} forged Redis values (one of 40 MB) read by another instance: answered from upstream in ${ms.toFixed(0)} ms\n`);
+    // Rewritten with what B fetched: A now answers them from Redis, the same.
+    await eventually(async () => {
+      const values = await Promise.all(sids.map((sid) => client.get(`talkstack:call:${fingerprint}:${DEMO_PROJECT_ID}:${sid}`)));
+      return values.every((text, i) => text !== null && decodeSharedCall(text, { projectId: DEMO_PROJECT_ID, sid: sids[i] as string }) !== undefined);
+    }, 'the entries are rewritten');
+    const fromA = await a.gql<{ calls: Record<string, unknown>[] }>(DETAIL, { sids });
+    expect(fromA.body).toEqual(answer.body);
     expect(sids.map((sid) => stack.sim.stats.bySid.get(sid))).toEqual(sids.map(() => 1));
   });
 

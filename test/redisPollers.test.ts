@@ -6,10 +6,17 @@
  * subscribers and no subscription fails, and sharing resumes once it is back; two credentials
  * never share a poller or a result; NOT_FOUND and three failures reach subscribers of every
  * instance. Polls are counted with the simulator's counters; every wait is bounded.
+ * Redis is shared storage: forged messages on a poll channel and forged `:last` values (null,
+ * {}, another call, a forged final, unknown codes, long text, wrong MACs) are no messages at
+ * all: the process stays up, subscribers go on with the real holder's updates, and no forged
+ * text reaches a client.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Call, CallAddress } from '../src/calls/call.js';
 import { configWith, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { type PollChannel, pollKeyOf, pollSigningKeyOf, sealPollMessage } from '../src/redis/redisPollLease.js';
+import { CallPollers, type PollOutcome } from '../src/subscriptions/callPollers.js';
 import { createServer, type CallsServer } from '../src/server.js';
 import { DEMO_API_KEY, DEMO_PROJECT_ID, type Simulator, startSimulator } from '../src/simulator/index.js';
 import { makeCredential } from '../src/talkstack/credentials.js';
@@ -32,6 +39,64 @@ interface Instance {
 
 const polls = (sim: Simulator, sid: string) => sim.stats.bySid.get(sid) ?? 0;
 const ringing = (sid: string) => ({ status: 'ringing', callSid: sid });
+
+describe('call pollers: one failing listener', () => {
+  it('a listener that throws is skipped and logged without the payload; the others still get every outcome', async () => {
+    const logs: string[] = [];
+    let polls = 0;
+    const pollers = new CallPollers({
+      fetchCall: async (address) => {
+        polls++;
+        return { ...liveCall(address), upstreamStatus: `ringing` };
+      },
+      intervalMs: 20,
+      logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
+    });
+    const credential = makeCredential(undefined, DEMO_API_KEY);
+    if (!credential) throw new Error('no credential');
+    const address = { projectId: DEMO_PROJECT_ID, sid: 'CAthrowing' };
+    const got: PollOutcome[] = [];
+    const offThrowing = pollers.subscribe(credential, address, () => {
+      throw new TypeError('listener bug');
+    });
+    const off = pollers.subscribe(credential, address, (outcome) => void got.push(outcome));
+    try {
+      await waitUntil(() => got.length >= 3, 'three outcomes reached the second listener');
+      // Joining a poller that has the call: the throwing listener's copy is caught too.
+      const offLate = pollers.subscribe(credential, address, () => {
+        throw new TypeError('late listener bug');
+      });
+      offLate();
+    } finally {
+      offThrowing();
+      off();
+      await pollers.close();
+    }
+    expect(polls).toBeGreaterThanOrEqual(3);
+    const failures = logs.filter((line) => line.includes('subscriber failed'));
+    expect(failures.length).toBeGreaterThanOrEqual(4);
+    for (const line of failures) expect(line).not.toContain('CAthrowing');
+  });
+});
+
+function liveCall({ projectId, sid }: CallAddress): Call {
+  return {
+    sid,
+    projectId,
+    status: 'RINGING',
+    upstreamStatus: 'ringing',
+    isFinal: false,
+    from: null,
+    to: null,
+    phoneNumber: null,
+    date: null,
+    durationSeconds: null,
+    cost: null,
+    recordings: [],
+    shift: null,
+    data: {},
+  };
+}
 
 describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
   let redis: RedisServer;
@@ -299,5 +364,129 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
       expect(nexts[0]?.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
     }
     expect(polls(sim, sid)).toBe(1);
+  });
+
+  /** the channel of `sid` for the demo key, and its key, as a forger knowing REDIS_KEY_SECRET would have them */
+  function channelOf(instance: Instance, sid: string): PollChannel {
+    const redisConnection = instance.server.redis;
+    const credential = makeCredential(undefined, DEMO_API_KEY);
+    if (!redisConnection || !credential) throw new Error('no Redis or credential');
+    const address = { projectId: DEMO_PROJECT_ID, sid };
+    return { channel: pollKeyOf(redisConnection.keyFingerprint(credential), address), address, signingKey: pollSigningKeyOf(redisConnection) };
+  }
+
+  const FORGED_TEXT = 'Your account is suspended: call +1-555-SCAM';
+  /** everything a forger may send: signed (with the key: no REDIS_KEY_SECRET, or it leaked) and not */
+  function forgeries(channel: PollChannel): [string, string][] {
+    const { sid } = channel.address;
+    const call = (fields: Record<string, unknown>) => JSON.stringify({ ...liveCall(channel.address), ...fields });
+    const signed = (body: string) => sealPollMessage('evil', body, channel);
+    const completed = call({ status: 'COMPLETED', upstreamStatus: 'completed', isFinal: true });
+    return [
+      ['old format, null', 'evil\nc\nnull'],
+      ['old format, failure with text', `evil\nf\n${JSON.stringify({ code: 'FORBIDDEN', message: FORGED_TEXT })}`],
+      ['a forged final with a wrong MAC', `evil\n${'A'.repeat(32)}\nc\n${completed}`],
+      ['a forged final signed for another channel', sealPollMessage('evil', `c\n${completed}`, { ...channel, channel: `${channel.channel}x` })],
+      ['a forged failure signed with another key', sealPollMessage('evil', 'f\nUPSTREAM_ERROR', { ...channel, signingKey: 'guessed' })],
+      ['null', signed('c\nnull')],
+      ['{}', signed('c\n{}')],
+      ['not JSON', signed('c\n{"sid":')],
+      ['another sid', signed(`c\n${call({ sid: `${sid}x`, data: { injected: FORGED_TEXT } })}`)],
+      ['another project', signed(`c\n${call({ projectId: 'other', data: { injected: FORGED_TEXT } })}`)],
+      ['isFinal forged on a live call', signed(`c\n${call({ isFinal: true })}`)],
+      ['a status its upstream status does not map to', signed(`c\n${call({ status: 'COMPLETED', isFinal: true })}`)],
+      ['a forged recording', signed(`c\n${call({ recordings: [{ url: 'javascript:alert(1)', sid: null, format: 'MP3' }] })}`)],
+      ['a forged phone number', signed(`c\n${call({ from: FORGED_TEXT })}`)],
+      ['data deeper than the cut', signed(`c\n${call({ data: JSON.parse('{"a":'.repeat(60) + '1' + '}'.repeat(60)) })}`)],
+      ['a failure with text (JSON payload)', signed(`f\n${JSON.stringify({ code: 'FORBIDDEN', message: FORGED_TEXT })}`)],
+      ['an unknown code', signed('f\nNOT_A_CODE')],
+      ['a code no poll fails with', signed('f\nTOO_MANY_SUBSCRIPTIONS')],
+      ['a long message', signed(`f\n${FORGED_TEXT.repeat(10_000)}`)],
+      ['a not-found with a payload', signed(`n\n${FORGED_TEXT}`)],
+      ['an unknown kind', signed(`x\n${FORGED_TEXT}`)],
+      ['over the size bound', signed(`c\n${call({ data: { big: 'z'.repeat(1_100_000) } })}`)],
+    ];
+  }
+
+  const noForgedText = (subscriptions: SseSubscription<Watch>[]) => {
+    for (const subscription of subscriptions) {
+      const text = JSON.stringify(subscription.events);
+      expect(text).not.toContain('SCAM');
+      expect(text).not.toContain('injected');
+    }
+  };
+
+  it('forged messages on a poll channel (each three times) are no messages: no crash, followers keep the real holder\'s updates, no forged text reaches a client', async () => {
+    const sid = 'CAredis_forged';
+    sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+    const [a, b] = [await startInstance(), await startInstance()] as [Instance, Instance];
+    const subscriptions = [...(await watchMany(a, sid, 2)), ...(await watchMany(b, sid, 2))];
+    await allGet(subscriptions, 0, 'RINGING');
+    await waitUntil(() => pollingFor([a, b]) === 1, 'one instance polls');
+    const follower = a.server.pollers.active === 0 ? a : b;
+    const channel = channelOf(follower, sid);
+    const client = redis.client();
+    try {
+      // Both instances hear the channel (a follower must, or it polls for itself).
+      expect(await client.pubsub('NUMSUB', channel.channel)).toEqual([channel.channel, 2]);
+      const forged = forgeries(channel);
+      for (const [, message] of forged) for (let i = 0; i < 3; i++) await client.publish(channel.channel, message);
+      // Published after every forgery, so heard after them: the holder's next update reaches everyone.
+      sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress', callSid: sid });
+      await allGet(subscriptions, 1, 'IN_PROGRESS');
+      sim.setCall(DEMO_PROJECT_ID, sid, { status: 'completed', callSid: sid, seconds: 3, cost: 0.01 });
+      await allGet(subscriptions, 2, 'COMPLETED');
+      for (const subscription of subscriptions) {
+        await subscription.end();
+        expect(subscription.nextEvents().map((p) => p.data?.callUpdates.status)).toEqual(['RINGING', 'IN_PROGRESS', 'COMPLETED']);
+        expect(subscription.nextEvents().every((p) => p.errors === undefined)).toBe(true);
+      }
+      noForgedText(subscriptions);
+      // Nothing was thrown on the way (listeners or the message handler would have logged it).
+      for (const instance of [a, b]) expect(instance.logs.filter((line) => /failed; it was|subscriber failed/.test(line))).toEqual([]);
+      expect(forged.length).toBeGreaterThan(20);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a forged `:last` (null, {}, another call, a forged final, unsigned, too large) is not delivered to a joiner: its first event is the real call', async () => {
+    const sid = 'CAredis_forged_last';
+    sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+    const c = await startInstance();
+    const channel = channelOf(c, sid);
+    const client = redis.client();
+    const completed = JSON.stringify({ ...liveCall(channel.address), status: 'COMPLETED', upstreamStatus: 'completed', isFinal: true });
+    const lasts: [string, string][] = [
+      ...forgeries(channel).filter(([, message]) => message.includes('\nc\n')),
+      ['a signed not-found', sealPollMessage('evil', 'n\n', channel)],
+      ['a signed failure', sealPollMessage('evil', 'f\nUPSTREAM_ERROR', channel)],
+      ['an unsigned final', `evil\n${'A'.repeat(32)}\nc\n${completed}`],
+    ];
+    try {
+      for (const [label, value] of lasts) {
+        // Nobody polls while the forger holds the lease: the joiner hears nothing but `:last`.
+        await client.set(`${channel.channel}:lease`, 'evil', 'PX', 60_000);
+        await client.set(`${channel.channel}:last`, value, 'PX', 60_000);
+        const [joiner] = (await watchMany(c, sid, 1)) as [SseSubscription<Watch>];
+        // The joiner reads `:last` before it tries the lease; two ticks cover both.
+        const joined = performance.now();
+        await waitUntil(() => performance.now() - joined >= POLL_MS, 'two ticks', POLL_MS * 5);
+        expect(joiner.events, label).toEqual([]);
+        expect(c.server.pollers.active, label).toBe(0);
+        // The lease is free again: the joiner's instance takes it and polls the real call.
+        await client.del(`${channel.channel}:lease`);
+        const first = await joiner.payload(0);
+        expect(first.errors, `${label}: ${JSON.stringify(first.errors)}`).toBeUndefined();
+        expect(first.data?.callUpdates, label).toEqual({ sid, status: 'RINGING' });
+        noForgedText([joiner]);
+        joiner.close();
+        await waitUntil(() => c.server.pollers.pollers === 0, 'the poller stopped');
+        await client.del(`${channel.channel}:lease`, `${channel.channel}:last`);
+      }
+      expect(c.logs.filter((line) => /failed; it was|subscriber failed/.test(line))).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
   });
 });

@@ -211,6 +211,20 @@ describe('MAX_WATCHED_CALLS_PER_CREDENTIAL over SSE', () => {
     await waitUntil(() => stack.server.subscriptions.watchedBy(KEY_ID) === 1, 'CAwat_a is no longer watched');
     await expectAccepted(await watch(stack, 'CAwat_c'), 'CAwat_c');
   });
+
+  it('one key with a junk Authorization per subscription: each header pair is its own poller, and they count toward the one cap', async () => {
+    const withJunk = (i: number) => ({ ...KEY, authorization: `Bearer junk-${i}` });
+    const tenant = makeCredential('Bearer junk-0', DEMO_API_KEY)?.tenant as string;
+    // The same call under two header pairs: two pollers, the cap (2) reached.
+    await watchRinging(stack, ['CAwat_j'], withJunk(0));
+    await watchRinging(stack, ['CAwat_j'], withJunk(1));
+    expect(stack.server.subscriptions.watchedBy(tenant)).toBe(2);
+    for (let i = 2; i < 6; i++) await expectRefused(await watch(stack, 'CAwat_j', withJunk(i)), 'MAX_WATCHED_CALLS_PER_CREDENTIAL');
+    expect(stack.server.subscriptions.openFor(tenant)).toBe(2);
+    // The header pairs already watching it still may, at no extra poller.
+    await watchRinging(stack, ['CAwat_j'], withJunk(1));
+    expect(stack.server.subscriptions.watchedBy(tenant)).toBe(2);
+  });
 });
 
 describe('subscription leases over SSE', () => {

@@ -122,6 +122,16 @@ describe('with tracing on (span processors given)', () => {
     for (const secret of [DEMO_API_KEY, credential?.id, credential?.tenant, sid, DEMO_PROJECT_ID]) expect(text).not.toContain(secret as string);
   });
 
+  it('an operation name of 8,000 characters is exported cut to 256 (every attribute value is bounded)', async () => {
+    const name = `Long${'x'.repeat(7996)}`;
+    const sid = storeCompleted(stack, newSid('longname'));
+    const response = await stack.gql(`query ${name}($sid: ID!) { call(sid: $sid) { sid status } }`, { sid }, { 'x-api-key': DEMO_API_KEY });
+    expect(response.body.errors).toBeUndefined();
+    const spans = await spansWhen(exporter, (all) => named(all, 'graphql.operation').length >= 1);
+    const [operation] = named(spans, 'graphql.operation') as [ReadableSpan];
+    expect(operation.attributes['graphql.operation.name']).toBe(name.slice(0, 256));
+  });
+
   it('an operation whose result has errors has an error status', async () => {
     const sid = newSid('denied');
     stack.sim.injectFault(sid, { type: 'status', status: 403 });

@@ -6,9 +6,12 @@
  * HTTP path, cancellation, and stopping. Every wait is bounded.
  */
 import { request as httpRequest } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { makeCredential } from '../src/talkstack/credentials.js';
+import { MAX_CREDENTIAL_VALUE_LENGTH } from '../src/websocket/connectionCredential.js';
 import { upgradeStatus, WsConnection, type WsConnectionOptions, wsUrlOf } from './support/graphqlWsClient.js';
 import { openSse, type SseSubscription, waitUntil } from './support/sse.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -46,6 +49,12 @@ async function closeAll(stack: Stack): Promise<void> {
   for (const sse of sses.splice(0)) sse.close();
   await Promise.all(opened.splice(0).map((connection) => connection.close()));
   await waitUntil(() => stack.server.subscriptions.open === 0, 'every subscription was released');
+}
+
+/** A full garbage collection, for comparing heaps (V8's `gc`, exposed at run time). */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** The codes of a `next` payload's errors. */
@@ -211,6 +220,12 @@ describe('GraphQL over WebSocket', () => {
       ['an object under headers', { headers: { 'x-api-key': { value: DEMO_API_KEY } } }, '"x-api-key" must be a string'],
       ['two spellings with different values', { 'x-api-key': DEMO_API_KEY, 'X-API-KEY': 'other' }, 'more than once'],
       ['top level and headers disagreeing', { authorization: BEARER, headers: { authorization: 'Bearer other' } }, 'more than once'],
+      ['a value over the header budget', { 'x-api-key': `${DEMO_API_KEY}${'x'.repeat(MAX_CREDENTIAL_VALUE_LENGTH)}` }, `"x-api-key" is longer than ${MAX_CREDENTIAL_VALUE_LENGTH} characters`],
+      ['CR LF (a header injection)', { authorization: `${BEARER}\r\nx-injected: 1` }, '"authorization" is not a valid HTTP header value'],
+      ['a lone LF under headers', { headers: { 'X-Api-Key': `${DEMO_API_KEY}\n` } }, '"x-api-key" is not a valid HTTP header value'],
+      ['NUL', { 'x-api-key': `${DEMO_API_KEY}\u0000` }, '"x-api-key" is not a valid HTTP header value'],
+      ['DEL', { 'x-api-key': `${DEMO_API_KEY}\u007f` }, '"x-api-key" is not a valid HTTP header value'],
+      ['a character outside Latin-1', { 'x-api-key': `${DEMO_API_KEY}\u20ac` }, '"x-api-key" is not a valid HTTP header value'],
     ])('a credential key holding %s refuses the connection with 4400, naming the key, never a value', async (_name, connectionParams, reason) => {
       const ws = connect(stack, { connectionParams });
       const closed = await ws.waitClosed();
@@ -218,6 +233,39 @@ describe('GraphQL over WebSocket', () => {
       expect(closed.reason).toContain(reason);
       expect(closed.reason).not.toContain(DEMO_API_KEY);
       expect(ws.connected).toBe(false);
+      expect(stack.sim.stats.requests).toBe(0);
+    });
+
+    it('a value at the header budget, with a tab and Latin-1 characters, is accepted and forwarded unchanged', async () => {
+      const apiKey = `k\té${'x'.repeat(MAX_CREDENTIAL_VALUE_LENGTH - 3)}`;
+      const ws = connect(stack, { connectionParams: { 'x-api-key': apiKey } });
+      await ws.waitConnected();
+      await ws.query(CALL_QUERY, { sid: DONE_SID });
+      expect(upstreamCredentials()).toEqual([{ apiKey, authorization: undefined }]);
+    });
+
+    it('200 sockets each offering a 100 KB credential are refused and leave the heap where it was', async () => {
+      const collectGarbage = exposedGc();
+      const sockets = 200;
+      /** One socket: its huge credential, then (were it accepted) a query, as the attack does. */
+      const attempt = async (i: number): Promise<number> => {
+        const ws = connect(stack, { connectionParams: { 'x-api-key': `k${i}-${'x'.repeat(100_000)}` } });
+        await waitUntil(() => ws.connected || ws.closedWith !== undefined, 'the connection was acknowledged or refused');
+        if (ws.connected) await ws.operation('{ __typename }').end();
+        await ws.close();
+        opened.splice(opened.indexOf(ws), 1);
+        return ws.closedWith?.code ?? 0;
+      };
+      for (let i = 0; i < 5; i++) await attempt(i);
+      collectGarbage();
+      const before = process.memoryUsage().heapUsed;
+      const closeCodes = new Set<number>();
+      for (let i = 5; i < sockets; i++) closeCodes.add(await attempt(i));
+      collectGarbage();
+      const grown = process.memoryUsage().heapUsed - before;
+      // Kept, they would be ~20 MB (195 × 100 KB); what is left is noise of the test itself.
+      expect(grown, `heap grew by ${(grown / 1e6).toFixed(1)} MB`).toBeLessThan(6_000_000);
+      expect([...closeCodes]).toEqual([4400]);
       expect(stack.sim.stats.requests).toBe(0);
     });
 

@@ -53,6 +53,8 @@ export interface FinalCallCacheOptions {
   maxEntries?: number;
   /** with REDIS_URL: the shared tier behind memory */
   redis?: RedisConnection;
+  /** with `redis`: the largest value read back (a real call is a little over its upstream body) */
+  maxRedisValueBytes?: number;
   /** for tests: the clock expiries are read with, ms since epoch (default `Date.now`) */
   now?: () => number;
 }
@@ -101,12 +103,14 @@ function uncached(fetchCall: FetchCall): CachedFetchCall {
   }) as CachedFetchCall;
 }
 
-export function cacheFinalCalls(fetchCall: FetchCall, { ttlSeconds, maxEntries = DEFAULT_MAX_CACHED_CALLS, redis, now = Date.now }: FinalCallCacheOptions): CachedFetchCall {
+export function cacheFinalCalls(fetchCall: FetchCall, { ttlSeconds, maxEntries = DEFAULT_MAX_CACHED_CALLS, redis, maxRedisValueBytes, now = Date.now }: FinalCallCacheOptions): CachedFetchCall {
   if (ttlSeconds <= 0) return uncached(fetchCall);
   // No TTL in lru-cache itself: each entry carries its expiry, read against `now` on every hit,
   // so a stale entry is never answered and `expiresAt` is exact.
   const memory = new LRUCache<string, Held>({ max: maxEntries });
-  const shared = redis ? new RedisCallTier(redis, { now, ttlMsOf: (call) => cacheTtlSecondsOf(call, ttlSeconds) * 1000 }) : undefined;
+  const shared = redis
+    ? new RedisCallTier(redis, { now, ttlMsOf: (call) => cacheTtlSecondsOf(call, ttlSeconds) * 1000, ...(maxRedisValueBytes ? { maxValueBytes: maxRedisValueBytes } : {}) })
+    : undefined;
   const stats: FinalCallCacheStats = {
     memory: { hit: 0, miss: 0 },
     redis: shared?.stats ?? { hit: 0, miss: 0, error: 0, writeError: 0 },

@@ -18,12 +18,17 @@
  *   contains `:`, and a sid never does (callAddress.ts), so no two addresses share a key;
  * - values are JSON `{"expiresAt": <ms since epoch>, "call": <Call>}`, written with the same
  *   expiry as Redis' own (`PX`), so a reader keeps its memory copy no longer than the entry
- *   lives (nor longer than its own TTL rules allow); a value read back must be a well-formed
- *   final call of the address asked for, else it counts as an error and a miss.
+ *   lives (nor longer than its own TTL rules allow); a value read back must be a final call
+ *   of the address asked for that this server's mapping could have produced (calls/
+ *   callShape.ts), else it counts as an error and a miss (the caller fetches upstream and
+ *   writes over it);
+ * - a value over `maxValueBytes` (default `MAX_SHARED_CALL_BYTES`) is neither read into this
+ *   process (the GET is a script that checks STRLEN first, boundedGet.ts) nor written.
  */
-import { CALL_STATUSES } from '../calls/callStatus.js';
-import type { Call, CallAddress, Recording, ShiftData } from '../calls/call.js';
+import type { Call, CallAddress } from '../calls/call.js';
+import { MAX_SHARED_CALL_BYTES, sharedCallOf } from '../calls/callShape.js';
 import type { Credential } from '../talkstack/credentials.js';
+import { boundedGet, TOO_LARGE } from './boundedGet.js';
 import { KEY_PREFIX, type RedisConnection } from './redisConnection.js';
 
 /** After a command timed out (Redis hanging, not down), Redis is left alone this long. */
@@ -53,6 +58,8 @@ export interface RedisCallTierOptions {
   ttlMsOf: (call: Call) => number;
   /** ms since epoch; `Date.now` by default */
   now?: () => number;
+  /** largest value read or written, in bytes; `MAX_SHARED_CALL_BYTES` by default */
+  maxValueBytes?: number;
 }
 
 export class RedisCallTier {
@@ -61,10 +68,12 @@ export class RedisCallTier {
   readonly #reads = new Map<string, Promise<SharedCall | undefined>>();
   readonly #now: () => number;
   readonly #ttlMsOf: (call: Call) => number;
+  readonly #maxValueBytes: number;
   #pausedUntil = 0;
 
-  constructor(redis: RedisConnection, { now = Date.now, ttlMsOf }: RedisCallTierOptions) {
+  constructor(redis: RedisConnection, { now = Date.now, ttlMsOf, maxValueBytes = MAX_SHARED_CALL_BYTES }: RedisCallTierOptions) {
     this.#redis = redis;
+    this.#maxValueBytes = maxValueBytes;
     this.#now = now;
     this.#ttlMsOf = ttlMsOf;
   }
@@ -98,6 +107,8 @@ export class RedisCallTier {
       return;
     }
     const value = JSON.stringify({ expiresAt, call });
+    // Readers would refuse it (UTF-16 length: a lower bound of its size in bytes).
+    if (value.length > this.#maxValueBytes) return;
     this.#redis.commands.set(this.keyOf(address, credential), value, 'PX', ttlMs).then(undefined, (error: unknown) => {
       this.stats.writeError++;
       this.#noteFailure(error);
@@ -106,16 +117,16 @@ export class RedisCallTier {
 
   #get(key: string, address: CallAddress): Promise<SharedCall | undefined> {
     // Settled asynchronously (a `then`), so the key is in #reads before either handler runs.
-    return this.#redis.commands.get(key).then(
+    return boundedGet(this.#redis.commands, key, this.#maxValueBytes).then(
       (text) => {
         this.#reads.delete(key);
         if (text === null) {
           this.stats.miss++;
           return undefined;
         }
-        const shared = decodeSharedCall(text, address);
+        const shared = text === TOO_LARGE ? undefined : decodeSharedCall(text, address, this.#maxValueBytes);
         if (shared === undefined) {
-          // Corrupt or foreign: not an answer, and worth a look.
+          // Corrupt, foreign or too large: not an answer, and worth a look.
           this.stats.error++;
           return undefined;
         }
@@ -148,55 +159,22 @@ export class RedisCallTier {
   }
 }
 
-const STATUSES: ReadonlySet<string> = new Set<string>(CALL_STATUSES);
-const FORMATS: ReadonlySet<string> = new Set(['MP3', 'WAV', 'OTHER']);
-const SHIFT_TEXT_FIELDS = ['partnerId', 'shiftId', 'assignmentId', 'cancellationReason', 'newDate'] as const;
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isTextOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string';
-const isNumberOrNull = (value: unknown): value is number | null => value === null || (typeof value === 'number' && Number.isFinite(value));
-
-function isRecording(value: unknown): value is Recording {
-  return isObject(value) && typeof value.url === 'string' && isTextOrNull(value.sid) && typeof value.format === 'string' && FORMATS.has(value.format);
-}
-
-function isShift(value: unknown): value is ShiftData | null {
-  if (value === null) return true;
-  if (!isObject(value)) return false;
-  if (!(value.employeeGoesToWork === null || typeof value.employeeGoesToWork === 'boolean')) return false;
-  return SHIFT_TEXT_FIELDS.every((field) => isTextOrNull(value[field]));
-}
-
 /**
  * The entry in `text` when it is a well-formed final call of `address`, else undefined.
- * Redis is shared storage: anything may be there, and a wrong shape must never reach a resolver.
+ * Redis is shared storage: anything may be there, so the call must be one this server's
+ * mapping could have produced (calls/callShape.ts), and a value over `maxBytes` is not parsed.
  */
-export function decodeSharedCall(text: string, address: CallAddress): SharedCall | undefined {
+export function decodeSharedCall(text: string, address: CallAddress, maxBytes: number = MAX_SHARED_CALL_BYTES): SharedCall | undefined {
+  if (text.length > maxBytes) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!isObject(value) || typeof value.expiresAt !== 'number' || !Number.isFinite(value.expiresAt)) return undefined;
-  const call = value.call;
-  if (!isObject(call)) return undefined;
-  const wellFormed =
-    call.sid === address.sid &&
-    call.projectId === address.projectId &&
-    call.isFinal === true &&
-    typeof call.status === 'string' &&
-    STATUSES.has(call.status) &&
-    typeof call.upstreamStatus === 'string' &&
-    isTextOrNull(call.from) &&
-    isTextOrNull(call.to) &&
-    isTextOrNull(call.phoneNumber) &&
-    isTextOrNull(call.date) &&
-    isNumberOrNull(call.durationSeconds) &&
-    isNumberOrNull(call.cost) &&
-    Array.isArray(call.recordings) &&
-    call.recordings.every(isRecording) &&
-    isShift(call.shift) &&
-    isObject(call.data);
-  return wellFormed ? { call: call as unknown as Call, expiresAt: value.expiresAt } : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { expiresAt, call: raw } = value as { expiresAt?: unknown; call?: unknown };
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return undefined;
+  const call = sharedCallOf(raw, address);
+  return call?.isFinal ? { call, expiresAt } : undefined;
 }

@@ -8,7 +8,7 @@
  *   is the instance's random id, so only the holder extends or deletes it). The lease lives 1.5
  *   intervals: when the holder's instance dies, another one takes it within two intervals;
  * - polls upstream only while it holds the lease, and then publishes each outcome (the call,
- *   not found, a failure's code and message) on the channel `talkstack:poll:<…>` with its id,
+ *   not found, a failure's code) on the channel `talkstack:poll:<…>` with its id,
  *   and keeps the latest call under `…:last` (3 intervals, at least 1 s) so a subscriber
  *   joining on another instance gets it at once, without an upstream request;
  * - otherwise delivers what the holder publishes to its own subscribers (its subscription to
@@ -24,26 +24,42 @@
  *
  * Keys and channels name the credential by `keyFingerprint` only, never the credential or its
  * plain digest; the call by a hash of (projectId, sid).
+ *
+ * Redis is shared storage: whoever can write to it can PUBLISH on a channel or SET `:last`.
+ * So what is read from there is checked before any subscriber sees it, and a message that
+ * fails a check is no message at all (subscribers go on with the real holder's):
+ * - messages and `:last` values longer than `maxMessageBytes` are not read (`:last` is read by
+ *   a script that checks its length first, boundedGet.ts);
+ * - each message carries a MAC of its body, channel and sender under a key derived from
+ *   REDIS_KEY_SECRET: without the secret nobody forges or replays one onto another channel
+ *   (without REDIS_KEY_SECRET, which the server warns about, the key is public and only the
+ *   checks below remain);
+ * - a call must be one of the channel's own address that this server's mapping could have
+ *   produced (calls/callShape.ts); a failure names only a code a poll can really fail with,
+ *   and followers' subscribers get this server's own message for it, never a text from Redis;
+ * - nothing thrown while handling a message reaches ioredis' event emitter (it would be an
+ *   uncaught exception): it is caught and logged without the payload.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Call, CallAddress } from '../calls/call.js';
+import type { CallAddress } from '../calls/call.js';
+import { MAX_SHARED_CALL_BYTES, sharedCallOf } from '../calls/callShape.js';
 import {
   BadUserInputError,
   type CallDataError,
   type ErrorCode,
   ForbiddenError,
   isCallDataError,
-  NotFoundError,
   RateLimitedError,
-  TooManySubscriptionsError,
   UnauthenticatedError,
   UpstreamBadResponseError,
   UpstreamError,
   UpstreamTimeoutError,
 } from '../errors.js';
-import type { PollOutcome, PollShare, PollShareHooks, PollSharing } from '../subscriptions/callPollers.js';
+import type { Logger } from '../logger.js';
+import { callSnapshotOf, type PollOutcome, type PollShare, type PollShareHooks, type PollSharing } from '../subscriptions/callPollers.js';
 import type { Credential } from '../talkstack/credentials.js';
+import { boundedGet, TOO_LARGE } from './boundedGet.js';
 import { KEY_PREFIX, type RedisConnection } from './redisConnection.js';
 
 export const LEASE_TTL_INTERVALS = 1.5;
@@ -76,57 +92,105 @@ interface LeaseCommands {
 
 const ignore = () => {};
 
-// Messages: `<instance id>\n<kind>\n<payload>`. A call's payload is its JSON, which is also the
-// snapshot subscribers compare: no second serialization on either side.
+// Messages: `<instance id>\n<mac>\n<kind>\n<payload>`. A call's payload is its JSON; a
+// failure's, its code alone (the text a client sees is always this server's own).
 const CALL = 'c';
 const NOT_FOUND = 'n';
 const FAILED = 'f';
+/** a poll that failed with something other than a domain error: masked, as on the holder */
+const INTERNAL = 'INTERNAL';
+const MAC_LENGTH = 32;
 
 type ErrorConstructor = new (message: string) => CallDataError;
-const ERRORS_BY_CODE: Partial<Record<ErrorCode, ErrorConstructor>> = {
-  BAD_USER_INPUT: BadUserInputError,
-  UNAUTHENTICATED: UnauthenticatedError,
-  FORBIDDEN: ForbiddenError,
-  RATE_LIMITED: RateLimitedError,
-  UPSTREAM_ERROR: UpstreamError,
-  UPSTREAM_TIMEOUT: UpstreamTimeoutError,
-  UPSTREAM_BAD_RESPONSE: UpstreamBadResponseError,
-  NOT_FOUND: NotFoundError,
-  TOO_MANY_SUBSCRIPTIONS: TooManySubscriptionsError,
-};
+/**
+ * The failures a poll can really have (talkstack/client.ts), each with the one message a
+ * follower's subscribers get for it: a failure message names only its code, so nobody who can
+ * PUBLISH on Redis chooses what a client reads.
+ */
+const POLL_FAILURES: ReadonlyMap<string, readonly [ErrorConstructor, string]> = new Map<ErrorCode, readonly [ErrorConstructor, string]>([
+  ['BAD_USER_INPUT', [BadUserInputError, 'Talkstack rejected the request as invalid (400).']],
+  ['UNAUTHENTICATED', [UnauthenticatedError, 'Talkstack did not accept the credential (401).']],
+  ['FORBIDDEN', [ForbiddenError, 'The credential may not read this call (403).']],
+  ['RATE_LIMITED', [RateLimitedError, 'Talkstack rate limit reached (429); try again later.']],
+  ['UPSTREAM_ERROR', [UpstreamError, 'Talkstack failed to answer.']],
+  ['UPSTREAM_TIMEOUT', [UpstreamTimeoutError, 'Talkstack did not answer in time.']],
+  ['UPSTREAM_BAD_RESPONSE', [UpstreamBadResponseError, 'Talkstack answered with something that is not a call.']],
+]);
 
-/** A failure as another instance saw it: the same code and message (anything else stays masked). */
-function errorFrom(code: string, message: string): unknown {
-  const Known = ERRORS_BY_CODE[code as ErrorCode];
-  return Known ? new Known(message) : new Error('a poll failed on another instance');
+function failureOf(code: string): unknown {
+  if (code === INTERNAL) return new Error('a poll failed on another instance');
+  const known = POLL_FAILURES.get(code);
+  return known ? new known[0](known[1]) : undefined;
 }
 
-export function encodePollOutcome(instanceId: string, outcome: PollOutcome): string {
-  if (outcome.kind === 'call') return `${instanceId}\n${CALL}\n${outcome.snapshot}`;
-  if (outcome.kind === 'not-found') return `${instanceId}\n${NOT_FOUND}\n`;
-  const error = outcome.error;
-  // Only domain errors carry a message written for API users; anything else is internal.
-  const failure = isCallDataError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: '' };
-  return `${instanceId}\n${FAILED}\n${JSON.stringify(failure)}`;
+/**
+ * What a message on one channel is read against: the call the channel is for (a call of any
+ * other address is no message), and the cluster's key for message MACs.
+ */
+export interface PollChannel {
+  readonly channel: string;
+  readonly address: CallAddress;
+  /** secret with REDIS_KEY_SECRET (see RedisPollSharing); without it anyone can compute it */
+  readonly signingKey: string;
+  /** longer messages are not read (`MAX_SHARED_CALL_BYTES` by default) */
+  readonly maxBytes?: number;
 }
 
-/** The sender's id and the outcome; undefined for a message this version does not read. */
-export function decodePollOutcome(message: string): { from: string; outcome: PollOutcome } | undefined {
+/** MAC of a message's body under the cluster's key, bound to its channel and sender. */
+function macOf(channel: PollChannel, from: string, body: string): string {
+  return createHmac('sha256', channel.signingKey).update(`${channel.channel}\u0000${from}\u0000${body}`).digest('base64url').slice(0, MAC_LENGTH);
+}
+
+const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export function encodePollOutcome(instanceId: string, outcome: PollOutcome, channel: PollChannel): string {
+  let body: string;
+  if (outcome.kind === 'call') body = `${CALL}\n${outcome.snapshot}`;
+  else if (outcome.kind === 'not-found') body = `${NOT_FOUND}\n`;
+  else {
+    // Only the domain errors a poll can have keep their code; anything else is internal.
+    const { error } = outcome;
+    body = `${FAILED}\n${isCallDataError(error) && POLL_FAILURES.has(error.code) ? error.code : INTERNAL}`;
+  }
+  return sealPollMessage(instanceId, body, channel);
+}
+
+/** `<kind>\n<payload>` as sent by `instanceId` on `channel`, with its MAC. */
+export function sealPollMessage(instanceId: string, body: string, channel: PollChannel): string {
+  return `${instanceId}\n${macOf(channel, instanceId, body)}\n${body}`;
+}
+
+/**
+ * The sender's id and the outcome; undefined for anything this server could not have sent on
+ * `channel`: too long, malformed, a wrong MAC, a call that is not one of `channel.address`
+ * this server's mapping could have produced (calls/callShape.ts), an unknown failure code.
+ * Never throws.
+ */
+export function decodePollOutcome(message: string, channel: PollChannel): { from: string; outcome: PollOutcome } | undefined {
+  if (message.length > (channel.maxBytes ?? MAX_SHARED_CALL_BYTES)) return undefined;
   const first = message.indexOf('\n');
   const second = message.indexOf('\n', first + 1);
-  if (first < 0 || second < 0) return undefined;
+  const third = message.indexOf('\n', second + 1);
+  if (first < 0 || second < 0 || third < 0) return undefined;
   const from = message.slice(0, first);
-  const kind = message.slice(first + 1, second);
-  const payload = message.slice(second + 1);
-  try {
-    if (kind === CALL) return { from, outcome: { kind: 'call', call: JSON.parse(payload) as Call, snapshot: payload } };
-    if (kind === NOT_FOUND) return { from, outcome: { kind: 'not-found' } };
-    if (kind === FAILED) {
-      const { code, message: text } = JSON.parse(payload) as { code: string; message: string };
-      return { from, outcome: { kind: 'failed', error: errorFrom(String(code), String(text)) } };
+  const body = message.slice(second + 1);
+  if (!sameText(message.slice(first + 1, second), macOf(channel, from, body))) return undefined;
+  const kind = message.slice(second + 1, third);
+  const payload = message.slice(third + 1);
+  if (kind === CALL) {
+    let value: unknown;
+    try {
+      value = JSON.parse(payload);
+    } catch {
+      return undefined;
     }
-  } catch {
-    return undefined;
+    const call = sharedCallOf(value, channel.address);
+    return call && { from, outcome: { kind: 'call', call, snapshot: callSnapshotOf(call) } };
+  }
+  if (kind === NOT_FOUND) return payload === '' ? { from, outcome: { kind: 'not-found' } } : undefined;
+  if (kind === FAILED) {
+    const error = failureOf(payload);
+    return error === undefined ? undefined : { from, outcome: { kind: 'failed', error } };
   }
   return undefined;
 }
@@ -137,9 +201,28 @@ export function pollKeyOf(fingerprint: string, { projectId, sid }: CallAddress):
   return `${KEY_PREFIX}poll:${fingerprint}:${call}`;
 }
 
+/**
+ * The key of message MACs: `keyFingerprint` (an HMAC under REDIS_KEY_SECRET) of a name no
+ * credential id can be (ids are base64url digests, without ':'), so it never appears in a key.
+ */
+const SIGNING_NAME = Object.freeze({ id: `${KEY_PREFIX}poll-messages`, tenant: `${KEY_PREFIX}poll-messages`, upstreamHeaders: {} }) as unknown as Credential;
+
+/** the key poll messages are signed with on every instance sharing `redis`'s REDIS_KEY_SECRET */
+export const pollSigningKeyOf = (redis: RedisConnection): string => redis.keyFingerprint(SIGNING_NAME);
+
+export interface RedisPollSharingOptions {
+  /** where a failure while handling a message goes (never its payload); silent without */
+  logger?: Logger;
+  /** longest message or `:last` value read, in bytes; `MAX_SHARED_CALL_BYTES` by default */
+  maxMessageBytes?: number;
+}
+
 export class RedisPollSharing implements PollSharing {
   /** this instance's id in leases and messages: random per server */
   readonly instanceId = randomBytes(12).toString('base64url');
+  readonly signingKey: string;
+  readonly maxMessageBytes: number;
+  readonly #logger: Logger | undefined;
   readonly #redis: RedisConnection;
   readonly #commands: Redis & LeaseCommands;
   /** channel → the share its messages go to */
@@ -147,8 +230,11 @@ export class RedisPollSharing implements PollSharing {
   /** channel → local shares subscribed to it */
   readonly #subscriptions = new Map<string, number>();
 
-  constructor(redis: RedisConnection) {
+  constructor(redis: RedisConnection, { logger, maxMessageBytes = MAX_SHARED_CALL_BYTES }: RedisPollSharingOptions = {}) {
     this.#redis = redis;
+    this.#logger = logger;
+    this.maxMessageBytes = maxMessageBytes;
+    this.signingKey = pollSigningKeyOf(redis);
     const commands = redis.commands as Redis & Partial<LeaseCommands>;
     if (!commands.talkstackPollLease) {
       commands.defineCommand('talkstackPollLease', { numberOfKeys: 1, lua: TAKE_OR_EXTEND });
@@ -164,7 +250,7 @@ export class RedisPollSharing implements PollSharing {
 
   join(credential: Credential, address: CallAddress, intervalMs: number, hooks: PollShareHooks): PollShare {
     const channel = pollKeyOf(this.#redis.keyFingerprint(credential), address);
-    const share = new RedisPollShare(this, channel, intervalMs, hooks);
+    const share = new RedisPollShare(this, { channel, address, signingKey: this.signingKey, maxBytes: this.maxMessageBytes }, intervalMs, hooks);
     this.#shares.set(channel, share);
     share.begin();
     return share;
@@ -199,12 +285,19 @@ export class RedisPollSharing implements PollSharing {
     this.#redis.subscriber.unsubscribe(channel).catch(ignore);
   }
 
+  /** Something thrown while handling a message: logged, never let out (see #onMessage). */
+  noteFailure(error: unknown, what: string): void {
+    this.#logger?.warn({ errorName: error instanceof Error ? error.name : typeof error }, `Redis poll sharing: handling ${what} failed; it was ignored`);
+  }
+
+  // Runs inside ioredis' 'message' emitter: anything thrown here would be an uncaught
+  // exception, so nothing is.
   #onMessage = (channel: string, message: string): void => {
-    const share = this.#shares.get(channel);
-    if (!share) return;
-    const decoded = decodePollOutcome(message);
-    if (!decoded || decoded.from === this.instanceId) return;
-    share.received(decoded.outcome);
+    try {
+      this.#shares.get(channel)?.received(message);
+    } catch (error) {
+      this.noteFailure(error, 'a poll message');
+    }
   };
 }
 
@@ -212,6 +305,7 @@ type Role = 'starting' | 'holder' | 'follower' | 'alone';
 
 class RedisPollShare implements PollShare {
   readonly #sharing: RedisPollSharing;
+  readonly #pollChannel: PollChannel;
   readonly #channel: string;
   readonly #leaseKey: string;
   readonly #lastKey: string;
@@ -233,8 +327,10 @@ class RedisPollShare implements PollShare {
   #publishedEnd = false;
   #closed = false;
 
-  constructor(sharing: RedisPollSharing, channel: string, intervalMs: number, hooks: PollShareHooks) {
+  constructor(sharing: RedisPollSharing, address: PollChannel, intervalMs: number, hooks: PollShareHooks) {
     this.#sharing = sharing;
+    this.#pollChannel = address;
+    const { channel } = address;
     this.#channel = channel;
     this.#leaseKey = `${channel}:lease`;
     this.#lastKey = `${channel}:last`;
@@ -250,10 +346,16 @@ class RedisPollShare implements PollShare {
   /** reads the latest call; subscribes, then tries the lease (a follower must hear the holder) */
   begin(): void {
     this.#sharing.addSubscriber(this.#channel);
-    this.#sharing.commands.get(this.#lastKey).then((last) => {
-      if (last === null || this.#closed || this.#delivered) return;
-      const decoded = decodePollOutcome(last);
-      if (decoded) this.#deliver(decoded.outcome, false);
+    boundedGet(this.#sharing.commands, this.#lastKey, this.#sharing.maxMessageBytes).then((last) => {
+      if (last === null || last === TOO_LARGE || this.#closed || this.#delivered) return;
+      // Only calls are stored there: anything else is not this server's.
+      const decoded = decodePollOutcome(last, this.#pollChannel);
+      if (decoded?.outcome.kind !== 'call') return;
+      try {
+        this.#deliver(decoded.outcome, false);
+      } catch (error) {
+        this.#sharing.noteFailure(error, 'the latest call');
+      }
     }, ignore);
     void this.#subscribe().then(() => this.#lease());
   }
@@ -268,16 +370,19 @@ class RedisPollShare implements PollShare {
     this.#delivered = true;
     if (this.#role !== 'holder') return;
     this.#publishedEnd = outcome.kind !== 'call' || outcome.call.isFinal;
-    const message = encodePollOutcome(this.#sharing.instanceId, outcome);
+    const message = encodePollOutcome(this.#sharing.instanceId, outcome, this.#pollChannel);
     const commands = this.#sharing.commands;
     if (outcome.kind === 'call') commands.set(this.#lastKey, message, 'PX', this.#lastTtlMs).catch(ignore);
     commands.publish(this.#channel, message).catch(ignore);
   }
 
-  received(outcome: PollOutcome): void {
+  /** a message on the channel: delivered when another instance could have sent it */
+  received(message: string): void {
     // Polling itself (holder, or alone while Redis seemed down): its own outcomes are the ones.
     if (this.#closed || this.polling) return;
-    this.#deliver(outcome, true);
+    const decoded = decodePollOutcome(message, this.#pollChannel);
+    if (!decoded || decoded.from === this.#sharing.instanceId) return;
+    this.#deliver(decoded.outcome, true);
   }
 
   async close(): Promise<void> {

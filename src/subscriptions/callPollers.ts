@@ -19,11 +19,16 @@
  *   instance should (it holds the call's lease, or Redis is unreachable), publishes what it
  *   polled, and otherwise delivers what the instance polling it published.
  *
+ * - a listener that throws is logged (its error's name and the outcome's kind, no payload)
+ *   and skipped: the others still get the outcome, and nothing reaches the timer or the
+ *   Redis 'message' handler that delivered it.
+ *
  * `active`, `pollers` and `subscribers` are plain getters, read when metrics are scraped.
  */
 import type { Call, CallAddress } from '../calls/call.js';
 import type { FetchCall } from '../calls/callLoader.js';
 import { OperationScope } from '../calls/operationScope.js';
+import type { Logger } from '../logger.js';
 import type { Credential } from '../talkstack/credentials.js';
 
 /** What one poll of a call gave. `snapshot` is the call's JSON: how subscribers tell a change. */
@@ -65,6 +70,8 @@ export interface CallPollersOptions {
   intervalMs: number;
   /** cluster-wide sharing (Redis); without it every poller polls upstream */
   sharing?: PollSharing;
+  /** where a listener's failure goes (its name only, never the outcome); silent without */
+  logger?: Logger;
 }
 
 /** Polls are due a little early rather than a tick late: timers fire a few ms off. */
@@ -76,11 +83,13 @@ export class CallPollers {
   readonly #fetchCall: FetchCall;
   readonly #intervalMs: number;
   readonly #sharing: PollSharing | undefined;
+  readonly #logger: Logger | undefined;
   readonly #pollers = new Map<string, CallPoller>();
   readonly #closing = new Set<Promise<void>>();
   #subscribers = 0;
 
-  constructor({ fetchCall, intervalMs, sharing }: CallPollersOptions) {
+  constructor({ fetchCall, intervalMs, sharing, logger }: CallPollersOptions) {
+    this.#logger = logger;
     this.#fetchCall = fetchCall;
     this.#intervalMs = intervalMs;
     this.#sharing = sharing;
@@ -113,14 +122,14 @@ export class CallPollers {
     let poller = this.#pollers.get(key);
     const isNew = !poller;
     if (!poller) {
-      poller = new CallPoller(credential, { projectId: address.projectId, sid: address.sid }, this.#fetchCall, this.#intervalMs);
+      poller = new CallPoller(credential, { projectId: address.projectId, sid: address.sid }, this.#fetchCall, this.#intervalMs, this.#logger);
       this.#pollers.set(key, poller);
     }
     const current = poller;
     current.listeners.add(listener);
     this.#subscribers++;
     if (isNew) current.start(this.#sharing);
-    else if (current.latest) listener(current.latest);
+    else if (current.latest) current.tell(listener, current.latest);
     let subscribed = true;
     return () => {
       if (!subscribed) return;
@@ -164,6 +173,7 @@ class CallPoller {
     readonly address: CallAddress,
     readonly fetchCall: FetchCall,
     readonly intervalMs: number,
+    readonly logger: Logger | undefined,
   ) {}
 
   get polling(): boolean {
@@ -229,6 +239,18 @@ class CallPoller {
   #deliver(outcome: PollOutcome): void {
     if (outcome.kind === 'call') this.latest = outcome;
     // A copy: listeners take themselves off as they end.
-    for (const listener of [...this.listeners]) listener(outcome);
+    for (const listener of [...this.listeners]) this.tell(listener, outcome);
+  }
+
+  /**
+   * One listener's failure is its own: the others still get the outcome, and nothing reaches
+   * the caller (a timer, or ioredis' 'message' emitter, where it would stop the process).
+   */
+  tell(listener: PollListener, outcome: PollOutcome): void {
+    try {
+      listener(outcome);
+    } catch (error) {
+      this.logger?.warn({ errorName: error instanceof Error ? error.name : typeof error, outcome: outcome.kind }, 'a call poller subscriber failed on an outcome; it was skipped');
+    }
   }
 }

@@ -10,6 +10,14 @@
  * Transport-agnostic: the caps are shared by SSE and WebSocket (each lease only records which
  * one it came by, for `activeByTransport`), and a subscription over many calls
  * (`callsUpdates`) is one subscription watching each of its distinct calls.
+ *
+ * Both caps count per tenant (the paying key, `Credential.tenant`), but what a watched call
+ * costs is a poller, and pollers are per exact credential (`Credential.id`: both headers) and
+ * call. So a watched call is a (credential id, projectId, sid) triple (`watchedCallKey`): one
+ * call watched under two header pairs (one x-api-key, two Authorization values) is two pollers
+ * and counts twice toward the tenant's MAX_WATCHED_CALLS_PER_CREDENTIAL. Otherwise one key sent
+ * with ever-different junk Authorization values would multiply the polling of its calls past
+ * the cap.
  */
 import type { CallAddress } from '../calls/call.js';
 import type { Config } from '../config.js';
@@ -18,7 +26,7 @@ import { TooManySubscriptionsError } from '../errors.js';
 export interface SubscriptionLimits {
   /** open subscriptions per credential */
   readonly perCredential: number;
-  /** distinct calls one credential's subscriptions watch at once */
+  /** distinct (credential id, call) pollers one tenant's subscriptions hold at once */
   readonly watchedCallsPerCredential: number;
   /** open subscriptions of the whole instance */
   readonly total: number;
@@ -44,9 +52,12 @@ export interface SubscriptionLease {
   release(): void;
 }
 
-/** How a call is told apart from others when counting watched calls. */
-// A well-formed sid has no ':', so no pair of (sid, projectId) spells another's key.
-export const watchedCallKey = ({ sid, projectId }: CallAddress): string => `${sid}:${projectId}`;
+/**
+ * How a watched call is told apart from others: by the credential it is polled with
+ * (`Credential.id`) and its address, as its poller is.
+ */
+// The id is base64url and a well-formed sid has no ':', so no triple spells another's key.
+export const watchedCallKey = (credentialId: string, { sid, projectId }: CallAddress): string => `${credentialId}:${sid}:${projectId}`;
 
 interface CredentialUsage {
   subscriptions: number;
@@ -81,7 +92,7 @@ export class SubscriptionRegistry {
     return this.#usage.get(credentialId)?.subscriptions ?? 0;
   }
 
-  /** distinct calls one credential's open subscriptions watch */
+  /** distinct watched calls (keys of `watchedCallKey`) of one tenant's open subscriptions */
   watchedBy(credentialId: string): number {
     return this.#usage.get(credentialId)?.watched.size ?? 0;
   }

@@ -46,14 +46,18 @@ export function makeCredential(authorization: string | undefined, apiKey: string
 
 /**
  * Recently seen credentials, so a client sending the same key on every request does not cost
- * a digest and three objects each time. Bounded: cleared whole when full (cheap, and a
- * credential seen again is simply rebuilt).
+ * a digest and three objects each time. Bounded in entries (cleared whole when full: cheap,
+ * and a credential seen again is simply rebuilt) and in size: a credential whose header text
+ * is over RECENT_MAX_TEXT is never kept (real keys and tokens are far shorter), so the memo
+ * holds at most ~1 MB whatever clients send, and no request can pin a large string.
  */
 const RECENT_LIMIT = 1000;
+const RECENT_MAX_TEXT = 1024;
 const recent = new Map<string, Credential>();
 
 function credentialOf(authorization: string | undefined, apiKey: string | undefined): Credential | undefined {
   if (!authorization && !apiKey) return undefined;
+  if ((authorization?.length ?? 0) + (apiKey?.length ?? 0) > RECENT_MAX_TEXT) return makeCredential(authorization, apiKey);
   // Length-prefixed: no pair of values can spell another pair's key.
   const memoKey = `${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`;
   let credential = recent.get(memoKey);

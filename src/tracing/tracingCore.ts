@@ -7,6 +7,10 @@
  *
  * Spans go to `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces` (OTLP/HTTP, JSON) through a
  * BatchSpanProcessor, or to the span processors a test gives instead.
+ *
+ * Every string attribute value is cut to MAX_ATTRIBUTE_LENGTH characters: some come from the
+ * client (`graphql.operation.name` is whatever name the document gives, thousands of
+ * characters if it likes), and a span should not carry, or make the collector store, that.
  */
 import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -15,6 +19,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export const SERVICE_NAME = 'talkstack-calls-graphql';
+/** Longest string attribute value a span keeps, in characters. */
+export const MAX_ATTRIBUTE_LENGTH = 256;
 
 export interface TracingCore {
   readonly tracer: Tracer;
@@ -35,6 +41,7 @@ export function createTracingCore({ endpoint, spanProcessors }: TracingCoreOptio
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': SERVICE_NAME }),
     spanProcessors: processors,
+    spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_LENGTH },
   });
   return {
     tracer: provider.getTracer(SERVICE_NAME),

@@ -10,6 +10,13 @@
  * same key given twice (two spellings, or top level and `headers`) with different values,
  * refuses the connection instead of guessing which one the client meant. Nothing here logs
  * or echoes a value.
+ *
+ * A value must also be one an HTTP request head could carry, since it is forwarded upstream
+ * as a header: at most MAX_CREDENTIAL_VALUE_LENGTH characters (over HTTP the 16 KiB request
+ * head bounds it; here only MAX_BODY_BYTES would), and only the characters of an HTTP field
+ * value (tab, visible ASCII, space, Latin-1 `obs-text`: undici's own check). Anything else
+ * (CR, LF, NUL, other controls, characters beyond Latin-1) would be refused by undici at every
+ * upstream try, so it refuses the connection (4400) before anything runs.
  */
 import type { IncomingMessage } from 'node:http';
 import { API_KEY_HEADER, AUTHORIZATION_HEADER } from '../talkstack/wire.js';
@@ -23,6 +30,12 @@ export interface CredentialHeaders {
 export interface InvalidCredential {
   readonly invalid: string;
 }
+
+/** Longest credential value taken from `connection_init`, in characters (a header's budget). */
+export const MAX_CREDENTIAL_VALUE_LENGTH = 8192;
+
+/** A character no HTTP field value may hold (the complement of undici's `isValidHeaderValue`). */
+const NOT_A_FIELD_VALUE_CHARACTER = /[^\t\x20-\x7e\x80-\xff]/;
 
 type CredentialKey = typeof AUTHORIZATION_HEADER | typeof API_KEY_HEADER;
 
@@ -42,6 +55,8 @@ function collect(entries: Record<string, unknown>, found: Map<CredentialKey, str
     if (credentialKey === undefined) continue;
     const value = entries[key];
     if (typeof value !== 'string') return { invalid: `connection_init: "${credentialKey}" must be a string` };
+    if (value.length > MAX_CREDENTIAL_VALUE_LENGTH) return { invalid: `connection_init: "${credentialKey}" is longer than ${MAX_CREDENTIAL_VALUE_LENGTH} characters` };
+    if (NOT_A_FIELD_VALUE_CHARACTER.test(value)) return { invalid: `connection_init: "${credentialKey}" is not a valid HTTP header value` };
     const earlier = found.get(credentialKey);
     if (earlier !== undefined && earlier !== value) return { invalid: `connection_init: "${credentialKey}" is given more than once with different values` };
     found.set(credentialKey, value);
