@@ -22,6 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_KEY, BENCH_PROJECT, TENANT_KEYS } from './harness/benchSettings.js';
 import { measureFloor } from './harness/floor.js';
+import { TARGET_ENTRIES } from './harness/targetEntries.js';
 import { runLoad, type LoadResult } from './harness/load.js';
 import { cpuMs, rssSampler, startFlags, startTarget, startUpstream, type Target, type Upstream } from './harness/processes.js';
 import { formatReport, type FairnessRow, type Row } from './report.js';
@@ -33,13 +34,7 @@ const onlyWorkloads = process.env['BENCH_WORKLOADS']?.split(',').map((id) => id.
 const onlyTargets = process.env['BENCH_TARGETS']?.split(',').map((name) => name.trim());
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-/** Compiled entries: this file runs as dist-bench/bench/run.js, beside the server compiled with it. */
-const ENTRIES: Record<TargetName, string> = {
-  talkstack: here('../src/index.js'),
-  'apollo-rest': here('./baselines/apollo-rest/main.js'),
-  'yoga-minimal': here('./baselines/yoga-minimal/main.js'),
-  'bare-proxy': here('./baselines/bare-proxy/main.js'),
-};
+const ENTRIES = TARGET_ENTRIES;
 
 /** Node flags of `npm start`, applied to this server's processes. */
 const SERVER_FLAGS = startFlags(here('../../package.json'));
