@@ -10,27 +10,12 @@ import { cacheFinalCalls, cacheTtlSecondsOf } from '../src/calls/finalCallCache.
 import { makeCredential } from '../src/talkstack/credentials.js';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { codesOf, startStack, type Stack } from './support/stack.js';
+import { mappedCall } from './support/callFixtures.js';
 
 const RECORDING = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123456789abcdef0123456789abcdef.mp3';
 
 function call(overrides: Partial<Call>): Call {
-  return {
-    sid: 'CA1',
-    projectId: 'p',
-    status: 'COMPLETED',
-    upstreamStatus: 'completed',
-    isFinal: true,
-    from: null,
-    to: null,
-    phoneNumber: null,
-    date: null,
-    durationSeconds: 30,
-    cost: 0.1,
-    recordings: [{ url: RECORDING, sid: null, format: 'MP3' }],
-    shift: null,
-    data: {},
-    ...overrides,
-  };
+  return mappedCall({ status: 'COMPLETED', upstreamStatus: 'completed', durationSeconds: 30, cost: 0.1, recordings: [{ url: RECORDING, sid: null, format: 'MP3' }], ...overrides });
 }
 
 describe('what is kept, and for how long', () => {

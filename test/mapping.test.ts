@@ -20,6 +20,7 @@ import { decodeCall, type TalkstackCall } from '../src/talkstack/decode.js';
 import { DEMO_CALLS, DEMO_LIVE_SIDS, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { CallDocument, CallsDocument, type CallQuery } from './generated/operations.js';
 import { startStack, type Stack } from './support/stack.js';
+import { decodedCall } from './support/callFixtures.js';
 
 const ADDRESS: CallAddress = { projectId: 'p1', sid: 'CA1' };
 
@@ -29,25 +30,7 @@ const TWILIO_MP3 = `${TWILIO_BASE}/${RE_SID}.mp3`;
 const TWILIO_WAV = `${TWILIO_BASE}/${RE_SID}.wav`;
 const TWILIO_NO_EXT = `${TWILIO_BASE}/${RE_SID}`;
 
-/** A decoded upstream call with everything empty but `status`. */
-function upstream(overrides: Partial<TalkstackCall> = {}): TalkstackCall {
-  return {
-    status: 'completed',
-    seconds: null,
-    cost: null,
-    from: null,
-    to: null,
-    phoneNumber: null,
-    date: null,
-    recordingUrls: [],
-    callSid: null,
-    partnerId: null,
-    shiftId: null,
-    assignmentId: null,
-    data: {},
-    ...overrides,
-  };
-}
+const upstream = decodedCall;
 
 const FINAL: readonly CallStatus[] = ['COMPLETED', 'VOICEMAIL', 'BUSY', 'SILENCE', 'FAILED', 'NO_ANSWER', 'CANCELED'];
 

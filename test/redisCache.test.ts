@@ -26,10 +26,10 @@ import { RedisConnection } from '../src/redis/redisConnection.js';
 import { createServer, type CallsServer } from '../src/server.js';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { makeCredential, type Credential } from '../src/talkstack/credentials.js';
-import type { TalkstackCall } from '../src/talkstack/decode.js';
 import { CallsDocument } from './generated/operations.js';
 import { requireRedis, skipRedis, startRedis, type RedisServer } from './support/redisServer.js';
 import { startStack, type GraphQLResponse, type Stack } from './support/stack.js';
+import { decodedCall, mappedCall } from './support/callFixtures.js';
 
 const KEY_SECRET = 'redis-cache-test-secret-0123456789';
 const RECORDING = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123456789abcdef0123456789abcdef.mp3';
@@ -108,22 +108,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
 }
 
 describe('a call read back from shared storage (callShape.ts)', () => {
-  const upstream = (fields: Partial<TalkstackCall>): TalkstackCall => ({
-    status: 'completed',
-    seconds: null,
-    cost: null,
-    from: null,
-    to: null,
-    phoneNumber: null,
-    date: null,
-    recordingUrls: [],
-    callSid: null,
-    partnerId: null,
-    shiftId: null,
-    assignmentId: null,
-    data: {},
-    ...fields,
-  });
+  const upstream = decodedCall;
   const nested = (levels: number): Record<string, unknown> => JSON.parse('{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1)) as Record<string, unknown>;
 
   it('every call the mapping produces is read back as it is, in the same JSON', () => {
@@ -312,22 +297,7 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
   it('a corrupt, foreign or unfinished Redis value is a miss, never an error: the call is fetched upstream and the entry rewritten', async () => {
     const fingerprint = a.server.redis?.keyFingerprint(credentialOf(API_KEY_HEADERS));
     const expiresAt = Date.now() + 600_000;
-    const good = (sid: string): Call => ({
-      sid,
-      projectId: DEMO_PROJECT_ID,
-      status: 'BUSY',
-      upstreamStatus: 'busy',
-      isFinal: true,
-      from: null,
-      to: null,
-      phoneNumber: null,
-      date: null,
-      durationSeconds: null,
-      cost: null,
-      recordings: [],
-      shift: null,
-      data: {},
-    });
+    const good = (sid: string): Call => mappedCall({ sid, projectId: DEMO_PROJECT_ID });
     const corrupt: Record<string, (sid: string) => string> = {
       notJson: () => '{"expiresAt": 1, "call": ',
       aNumber: () => '42',
@@ -519,22 +489,7 @@ describe.skipIf(skipRedis)('with Redis: the cache at the fetchCall seam', () => 
   let redisServer: RedisServer;
   let redis: RedisConnection;
   const credential = credentialOf(API_KEY_HEADERS);
-  const busy = (address: CallAddress): Call => ({
-    sid: address.sid,
-    projectId: address.projectId,
-    status: 'BUSY',
-    upstreamStatus: 'busy',
-    isFinal: true,
-    from: null,
-    to: null,
-    phoneNumber: null,
-    date: null,
-    durationSeconds: null,
-    cost: null,
-    recordings: [],
-    shift: null,
-    data: {},
-  });
+  const busy = ({ sid, projectId }: CallAddress): Call => mappedCall({ sid, projectId });
 
   beforeAll(async () => {
     requireRedis();

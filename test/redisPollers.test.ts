@@ -22,6 +22,7 @@ import { DEMO_API_KEY, DEMO_PROJECT_ID, type Simulator, startSimulator } from '.
 import { makeCredential } from '../src/talkstack/credentials.js';
 import { startRedis, requireRedis, type RedisServer, skipRedis } from './support/redisServer.js';
 import { openSse, type SseSubscription, waitUntil } from './support/sse.js';
+import { mappedCall } from './support/callFixtures.js';
 
 const POLL_MS = 200;
 const SECRET = 'test-poll-secret';
@@ -80,22 +81,7 @@ describe('call pollers: one failing listener', () => {
 });
 
 function liveCall({ projectId, sid }: CallAddress): Call {
-  return {
-    sid,
-    projectId,
-    status: 'RINGING',
-    upstreamStatus: 'ringing',
-    isFinal: false,
-    from: null,
-    to: null,
-    phoneNumber: null,
-    date: null,
-    durationSeconds: null,
-    cost: null,
-    recordings: [],
-    shift: null,
-    data: {},
-  };
+  return mappedCall({ sid, projectId, status: 'RINGING', upstreamStatus: 'ringing', isFinal: false });
 }
 
 describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
