@@ -3,6 +3,7 @@
  * An invalid value stops start-up with a message naming the variable (contract: "Start-up").
  */
 import { z } from 'zod';
+import { ManifestError, readTrustedManifest, type TrustedDocuments } from './limits/trustedManifest.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export interface Config {
@@ -16,6 +17,8 @@ export interface Config {
   demo: boolean;
   upstreamConcurrency: number;
   upstreamTimeoutMs: number;
+  /** UPSTREAM_TIMEOUT_MS was set: demo mode then keeps it instead of its shorter default */
+  upstreamTimeoutExplicit: boolean;
   upstreamRetries: number;
   /** largest upstream answer read */
   upstreamMaxBodyBytes: number;
@@ -54,9 +57,18 @@ export interface Config {
   logLevel: LogLevel;
   /** V8's heap growth per GC cycle, in percent; 0 leaves V8's own heuristics */
   heapGrowingPercent: number;
+  /** execute only the trusted documents of `persistedDocumentsFile` */
+  persistedOperationsOnly: boolean;
+  /** the trusted-documents manifest (codegen's client preset writes it), relative to the working directory */
+  persistedDocumentsFile: string;
+  /** with `persistedOperationsOnly`: the manifest as read and verified at start-up (else read by `trustedDocumentsOf`) */
+  trustedDocuments: TrustedDocuments | undefined;
 }
 
 export const DEFAULT_TALKSTACK_API_URL = 'https://api.talkstackai.com';
+
+/** Where `npm run codegen` writes the examples' manifest. */
+export const DEFAULT_PERSISTED_DOCUMENTS_FILE = 'examples/generated/persisted-documents.json';
 
 /** The example dashboard's origin (`npm run example:web`), allowed by default in demo mode. */
 export const DEMO_DASHBOARD_ORIGIN = 'http://localhost:4001';
@@ -161,6 +173,8 @@ const settings = {
   SHUTDOWN_DELAY_MS: integer(0, 3_600_000),
   SHUTDOWN_GRACE_MS: integer(0, 3_600_000),
   HEAP_GROWING_PERCENT: integer(0, 1000),
+  PERSISTED_OPERATIONS_ONLY: boolean,
+  PERSISTED_DOCUMENTS_FILE: nonEmpty,
   LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
 } as const;
 
@@ -190,6 +204,9 @@ export function loadConfig(env: Env = process.env): Config {
   const v = Object.fromEntries(
     (Object.keys(settings) as (keyof Settings)[]).map((name) => [name, read(env, name, problems)]),
   ) as Parsed;
+  const persistedDocumentsFile = v.PERSISTED_DOCUMENTS_FILE ?? DEFAULT_PERSISTED_DOCUMENTS_FILE;
+  // Read here, so a missing or tampered manifest is reported with the other invalid settings.
+  const trustedDocuments = v.PERSISTED_OPERATIONS_ONLY ? readManifest(persistedDocumentsFile, problems) : undefined;
   if (problems.length > 0) throw new ConfigError(problems);
 
   const demo = v.TALKSTACK_DEMO ?? (v.TALKSTACK_API_URL === undefined && v.TALKSTACK_API_KEY === undefined);
@@ -203,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     demo,
     upstreamConcurrency: v.UPSTREAM_CONCURRENCY ?? 64,
     upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS ?? 10_000,
+    upstreamTimeoutExplicit: v.UPSTREAM_TIMEOUT_MS !== undefined,
     upstreamRetries: v.UPSTREAM_RETRIES ?? 2,
     upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES ?? 262_144,
     maxCallsPerRequest: v.MAX_CALLS_PER_REQUEST ?? 500,
@@ -230,7 +248,33 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS ?? 10_000,
     logLevel: v.LOG_LEVEL ?? 'info',
     heapGrowingPercent: v.HEAP_GROWING_PERCENT ?? 100,
+    persistedOperationsOnly: v.PERSISTED_OPERATIONS_ONLY ?? false,
+    persistedDocumentsFile,
+    trustedDocuments,
   };
+}
+
+function readManifest(file: string, problems: SettingProblem[]): TrustedDocuments | undefined {
+  try {
+    return readTrustedManifest(file);
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    problems.push({ variable: 'PERSISTED_DOCUMENTS_FILE', problem: error.message });
+    return undefined;
+  }
+}
+
+/**
+ * The trusted documents a server executes (undefined: PERSISTED_OPERATIONS_ONLY is off), read
+ * now when `config` was built without them (`configWith`); a bad manifest is a ConfigError.
+ */
+export function trustedDocumentsOf(config: Config): TrustedDocuments | undefined {
+  if (!config.persistedOperationsOnly) return undefined;
+  if (config.trustedDocuments) return config.trustedDocuments;
+  const problems: SettingProblem[] = [];
+  const documents = readManifest(config.persistedDocumentsFile, problems);
+  if (documents === undefined) throw new ConfigError(problems);
+  return documents;
 }
 
 /** A complete configuration for tests and embedders: defaults overridden by `overrides`. */

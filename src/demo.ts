@@ -5,14 +5,25 @@
 import type { Config } from './config.js';
 import {
   DEMO_API_KEY,
+  DEMO_ERROR_SIDS,
   DEMO_PROJECT_ID,
   DEMO_SAMPLE_SIDS,
+  DEMO_SLOW_DELAY_MS,
+  DEMO_SLOW_SID,
+  type DemoErrorSid,
   type RollingLiveCall,
   type RollingSchedule,
   type Simulator,
   type SimulatorOptions,
   startSimulator,
 } from './simulator/index.js';
+import { backoffMs } from './talkstack/retryPolicy.js';
+
+/**
+ * Demo mode's per-try upstream timeout unless UPSTREAM_TIMEOUT_MS is set: with the default
+ * 10 s, the timeout sid would hold a page for half a minute over three tries.
+ */
+export const DEMO_UPSTREAM_TIMEOUT_MS = 1500;
 
 export interface DemoUpstream {
   simulator: Simulator;
@@ -35,12 +46,14 @@ export async function startDemoUpstream(config: Config, simulatorOptions: Simula
     talkstackApiUrl: simulator.url,
     talkstackApiKey: config.talkstackApiKey ?? DEMO_API_KEY,
     talkstackProjectId: config.talkstackProjectId ?? DEMO_PROJECT_ID,
+    upstreamTimeoutMs: config.upstreamTimeoutExplicit ? config.upstreamTimeoutMs : DEMO_UPSTREAM_TIMEOUT_MS,
   };
   const schedule = simulator.liveCallSchedule;
+  const timeoutSeconds = seconds(demoConfig.upstreamTimeoutMs);
   return {
     simulator,
     config: demoConfig,
-    graphiqlDefaultQuery: () => demoDocument(simulator),
+    graphiqlDefaultQuery: () => demoDocument(simulator, demoConfig),
     banner: [
       `Demo mode: the built-in Talkstack simulator answers on ${simulator.url}`,
       `  (demo key "${DEMO_API_KEY}", project "${DEMO_PROJECT_ID}"; set TALKSTACK_API_URL/TALKSTACK_API_KEY for real data)`,
@@ -48,9 +61,24 @@ export async function startDemoUpstream(config: Config, simulatorOptions: Simula
       ...DEMO_SAMPLE_SIDS.map((sample) => `    ${sample.sid}  ${sample.label}`),
       `  Live calls: ${liveCallPace(schedule)};`,
       `    GraphiQL's WatchCall follows the newest one at each page load. Live now: ${simulator.liveCalls()[0]?.sid ?? 'none'}`,
+      `  Error states to design for (sid, then the extensions.code a client sees; upstream timeout ${timeoutSeconds} per try${
+        config.upstreamTimeoutExplicit ? '' : ' in demo mode'
+      }):`,
+      ...errorStateLines(DEMO_ERROR_SIDS),
+      `  Slow call (answers after ${seconds(DEMO_SLOW_DELAY_MS)}, for @stream/@defer): ${DEMO_SLOW_SID}`,
     ],
   };
 }
+
+/** `    demo-error-500        UPSTREAM_ERROR         upstream 500 on every try` */
+function errorStateLines(states: readonly DemoErrorSid[]): string[] {
+  const sidWidth = Math.max(...states.map((state) => state.sid.length));
+  const codeWidth = Math.max(...states.map((state) => codeText(state.code).length));
+  return states.map((state) => `    ${state.sid.padEnd(sidWidth)}  ${codeText(state.code).padEnd(codeWidth)}  ${state.label}`);
+}
+
+/** How the README and the banner name a code; `null` is a call that is null with no error. */
+export const codeText = (code: string | null): string => code ?? 'null, no error';
 
 /** "a new one starts every 20 s and takes 32 s to complete (queued → … → completed)" */
 export function liveCallPace(schedule: RollingSchedule): string {
@@ -61,25 +89,39 @@ function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
-/** GraphiQL's demo document, naming the simulator's live calls of this instant. */
-export function demoDocument(simulator: Simulator): string {
-  return demoQuery(
-    DEMO_SAMPLE_SIDS.map((sample) => sample.sid),
-    simulator.liveCalls(),
-    simulator.liveCallSchedule,
-  );
+/**
+ * GraphiQL's demo document, naming the simulator's live calls of this instant: the examples
+ * one after the other, in one document (one tab per example is issue 10's open point 7).
+ */
+export function demoDocument(
+  simulator: Simulator,
+  config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'> = { upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS, upstreamRetries: 2 },
+): string {
+  return demoExamples(simulator, config).join('\n');
 }
 
-function demoQuery(sids: readonly string[], live: readonly RollingLiveCall[], schedule: RollingSchedule): string {
-  const newest = live[0];
-  const pageSids = [...sids, ...live.map((call) => call.sid)];
+/** The example operations, each with its comment. */
+function demoExamples(simulator: Simulator, config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>): string[] {
+  const sids = DEMO_SAMPLE_SIDS.map((sample) => sample.sid);
+  const live = simulator.liveCalls();
+  return [
+    dashboardPage(sids, live),
+    oneCall(sids[0] ?? live[0]?.sid ?? ''),
+    watchCall(live[0]?.sid ?? sids[0] ?? '', simulator.liveCallSchedule),
+    errorStates(sids[0] ?? '', config),
+  ];
+}
+
+const sidList = (sids: readonly string[]) => sids.map((sid) => `    ${JSON.stringify(sid)}`).join('\n');
+
+function dashboardPage(sids: readonly string[], live: readonly RollingLiveCall[]): string {
   return `# Talkstack calls API, demo mode: the built-in simulator answers, with the
 # demo key and project as defaults, so no header is needed.
-# Run "DashboardPage" (the ▶ button), then try "OneCall" or "WatchCall".
+# Run "DashboardPage" (the ▶ button), then try "OneCall", "WatchCall" or "ErrorStates".
 
 query DashboardPage {
   calls(sids: [
-${pageSids.map((sid) => `    ${JSON.stringify(sid)}`).join('\n')}
+${sidList([...sids, ...live.map((call) => call.sid)])}
   ]) {
     sid
     status
@@ -93,23 +135,55 @@ ${pageSids.map((sid) => `    ${JSON.stringify(sid)}`).join('\n')}
     shift { shiftId employeeGoesToWork cancellationReason newDate }
   }
 }
+`;
+}
+
+function oneCall(sid: string): string {
+  return `# One call, with the status as Talkstack wrote it and the answers the bot collected.
 
 query OneCall {
-  call(sid: ${JSON.stringify(sids[0] ?? newest?.sid ?? '')}) {
+  call(sid: ${JSON.stringify(sid)}) {
     sid
     status
     upstreamStatus
     data
   }
 }
+`;
+}
 
-# The newest live call when this page loaded: it moves queued → ringing → in-progress →
+function watchCall(sid: string, schedule: RollingSchedule): string {
+  return `# The newest live call when this page loaded: it moves queued → ringing → in-progress →
 # completed, ${seconds(schedule.lifetimeMs)} in all. A new one starts every ${seconds(schedule.intervalMs)}: reload the page for a fresh sid.
+
 subscription WatchCall {
-  callUpdates(sid: ${JSON.stringify(newest?.sid ?? sids[0] ?? '')}) {
+  callUpdates(sid: ${JSON.stringify(sid)}) {
     status
     isFinal
     durationSeconds
+  }
+}
+`;
+}
+
+function errorStates(goodSid: string, config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>): string {
+  const tries = config.upstreamRetries + 1;
+  let worstMs = tries * config.upstreamTimeoutMs;
+  for (let retry = 1; retry < tries; retry++) worstMs += backoffMs(retry);
+  const width = Math.max(...DEMO_ERROR_SIDS.map((state) => state.sid.length));
+  return `# Error states to design for: each demo-error-* sid answers as an upstream failure
+# does. Its entry in \`calls\` is null, and errors[] has one error for it whose path ends
+# with the entry's index and whose extensions.code says what happened; the other
+# entries still answer. demo-error-timeout takes about ${seconds(worstMs)} (${tries} tries of ${seconds(config.upstreamTimeoutMs)}).
+${DEMO_ERROR_SIDS.map((state) => `#   ${state.sid.padEnd(width)}  ${codeText(state.code)}`).join('\n')}
+
+query ErrorStates {
+  calls(sids: [
+${sidList([goodSid, ...DEMO_ERROR_SIDS.map((state) => state.sid)])}
+  ]) {
+    sid
+    status
+    isFinal
   }
 }
 `;

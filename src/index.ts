@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   }
   const shown = url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
 
-  console.log(`Talkstack calls GraphQL API on ${shown}${GRAPHQL_PATH}${config.graphiql ? ' (GraphiQL in a browser)' : ''}`);
+  const trusted = config.trustedDocuments;
+  const mode = trusted ? ` (trusted documents only: ${trusted.size} from ${config.persistedDocumentsFile})` : config.graphiql ? ' (GraphiQL in a browser)' : '';
+  console.log(`Talkstack calls GraphQL API on ${shown}${GRAPHQL_PATH}${mode}`);
   if (demo) for (const line of demo.banner) console.log(line);
   else console.log(`Upstream: ${urlForLog(config.talkstackApiUrl)}`);
 }

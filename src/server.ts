@@ -8,11 +8,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.js';
 import { callFetcher } from './calls/fetchCall.js';
 import { type CachedFetchCall, cacheFinalCalls } from './calls/finalCallCache.js';
-import type { Config } from './config.js';
+import { type Config, trustedDocumentsOf } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { maskError } from './errorMasking.js';
 import { serveGraphiQLAsset } from './graphiql/graphiqlAssets.js';
@@ -25,10 +26,12 @@ import { checkRequestHead } from './http/requestHead.js';
 import { hasUndeclaredBody, readLimitedBody, refuseOversized } from './http/requestLimits.js';
 import { applyServerTimeouts, HTTP_SERVER_OPTIONS } from './http/serverTimeouts.js';
 import { SettledAnswers } from './http/settledAnswers.js';
+import { useUnsentStreamsClosed } from './http/unsentStreams.js';
 import { introspectionPlugins } from './limits/introspectionPolicy.js';
 import { useOperationLimits } from './limits/limitsPlugin.js';
 import { boundedParserCache } from './limits/parseCache.js';
 import { requestBudgetPlugins } from './limits/requestBudgets.js';
+import { trustedDocumentPlugins } from './limits/trustedDocuments.js';
 import { createLogFingerprint } from './logFingerprint.js';
 import { createLogger, type Logger, yogaLoggerFrom } from './logger.js';
 import { createServerMetrics, isMetricsPath } from './metrics/serverMetrics.js';
@@ -111,6 +114,10 @@ query Call($sid: ID!, $projectId: ID) {
 
 export function createServer(config: Config, options: ServerOptions = {}): CallsServer {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // PERSISTED_OPERATIONS_ONLY: the manifest, read once; undefined when off.
+  const trustedDocuments = trustedDocumentsOf(config);
+  // GraphiQL sends query texts, which a trusted-documents server refuses.
+  const graphiqlServed = config.graphiql && trustedDocuments === undefined;
   const scheduler = new UpstreamScheduler(config.upstreamConcurrency);
   // Off (METRICS=false, no OTEL_EXPORTER_OTLP_ENDPOINT): undefined, and nothing of them runs.
   const metrics = config.metrics
@@ -182,7 +189,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     maxRequestBodySize: false,
     // Bounded by memory, not only by count: near-limit documents are big (limits/parseCache.ts).
     parserAndValidationCache: boundedParserCache(),
-    graphiql: config.graphiql
+    graphiql: graphiqlServed
       ? graphiqlOptionsFactory({
           title: 'Talkstack calls · GraphiQL',
           defaultQuery: options.graphiqlDefaultQuery ?? GENERIC_DEFAULT_QUERY,
@@ -200,9 +207,20 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       // carry this header. JSON POSTs (fetch clients, SSE) are unaffected; GraphiQL's SSE GETs
       // send it (graphiql/graphiqlOptions.ts).
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      // Before the limits: they then check the trusted document a hash stands for.
+      ...trustedDocumentPlugins(trustedDocuments),
       useOperationLimits(config),
       ...requestBudgetPlugins(config),
       ...introspectionPlugins(config.introspection),
+      // @defer and @stream (README: Incremental delivery). After tracing, metrics and the
+      // limits, as it answers nothing itself: it adds the two directives to the schema and its
+      // rules to the one validation the limits' rules run in (MAX_DEPTH, MAX_ALIASES and
+      // MAX_TOKENS refuse a deferred part like any other, whatever the order), and the
+      // incremental result it allows is an async iterable that the spans, the counts and the
+      // error cap above follow payload by payload to its end (limits/incrementalErrors.ts).
+      useDeferStream(),
+      // A stream the client's Accept cannot take (406) ends at once instead of staying open.
+      useUnsentStreamsClosed(),
     ],
   });
 
@@ -219,7 +237,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     }
     if (answerCors(req, res)) return;
     if (refuseOversized(req, res, config.maxBodyBytes)) return;
-    if (config.graphiql && serveGraphiQLAsset(req, res)) return;
+    if (graphiqlServed && serveGraphiQLAsset(req, res)) return;
     if (hasUndeclaredBody(req)) {
       void readLimitedBody(req, res, config.maxBodyBytes).then((ok) => {
         if (ok) void yoga(req, res);
@@ -234,7 +252,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
   http.on('clientError', answerClientError);
   applyServerTimeouts(http, config);
   const connections = new GracefulClose(http);
-  const webSockets = attachWebSocketEndpoint(http, { path: GRAPHQL_PATH, config, yoga, logger });
+  const webSockets = attachWebSocketEndpoint(http, { path: GRAPHQL_PATH, config, yoga, logger, trustedDocuments });
 
   const server: CallsServer = {
     config,

@@ -12,6 +12,7 @@ describe('configuration', () => {
       demo: true,
       upstreamConcurrency: 64,
       upstreamTimeoutMs: 10_000,
+      upstreamTimeoutExplicit: false,
       upstreamRetries: 2,
       upstreamMaxBodyBytes: 262_144,
       maxCallsPerRequest: 500,
@@ -39,6 +40,9 @@ describe('configuration', () => {
       shutdownGraceMs: 10_000,
       logLevel: 'info',
       heapGrowingPercent: 100,
+      persistedOperationsOnly: false,
+      persistedDocumentsFile: 'examples/generated/persisted-documents.json',
+      trustedDocuments: undefined,
     });
   });
 
@@ -68,6 +72,8 @@ describe('configuration', () => {
       HEAP_GROWING_PERCENT: '0',
       SHUTDOWN_DELAY_MS: '5000',
       SHUTDOWN_GRACE_MS: '0',
+      // Only read with PERSISTED_OPERATIONS_ONLY (test/trustedDocuments.test.ts).
+      PERSISTED_DOCUMENTS_FILE: 'build/persisted-documents.json',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -78,6 +84,7 @@ describe('configuration', () => {
       demo: false,
       upstreamConcurrency: 8,
       upstreamTimeoutMs: 500,
+      upstreamTimeoutExplicit: true,
       upstreamRetries: 0,
       upstreamMaxBodyBytes: 4096,
       maxCallsPerRequest: 10,
@@ -95,6 +102,8 @@ describe('configuration', () => {
       heapGrowingPercent: 0,
       shutdownDelayMs: 5000,
       shutdownGraceMs: 0,
+      persistedOperationsOnly: false,
+      persistedDocumentsFile: 'build/persisted-documents.json',
     });
   });
 
@@ -115,7 +124,12 @@ describe('configuration', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', TALKSTACK_API_KEY: ' ' })).toMatchObject({ port: 4000, talkstackApiKey: undefined });
+    expect(loadConfig({ PORT: '', TALKSTACK_API_KEY: ' ', UPSTREAM_TIMEOUT_MS: '' })).toMatchObject({
+      port: 4000,
+      talkstackApiKey: undefined,
+      // Unset: demo mode's shorter per-try timeout applies (demo.ts).
+      upstreamTimeoutExplicit: false,
+    });
   });
 
   it.each([
@@ -128,6 +142,7 @@ describe('configuration', () => {
     ['TALKSTACK_API_URL', 'ftp://example.test'],
     ['REDIS_URL', 'http://127.0.0.1'],
     ['GRAPHIQL', 'maybe'],
+    ['PERSISTED_OPERATIONS_ONLY', 'maybe'],
     ['TALKSTACK_DEMO', 'sometimes'],
     ['MAX_BODY_BYTES', '1e6'],
     ['LOG_LEVEL', 'loud'],

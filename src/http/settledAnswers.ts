@@ -14,9 +14,13 @@
  *   pass is either decided before this step in the Node layer (request head, CORS, body size,
  *   drain state: the answer carries `connection: close` then) or is a pure function of those
  *   key parts and the server's fixed settings (CSRF, document and list limits, validation,
- *   introspection policy), so a request with the same key gets the same verdict;
+ *   introspection policy, the trusted documents of PERSISTED_OPERATIONS_ONLY, read once at
+ *   start-up), so a request with the same key gets the same verdict: a refused one is never
+ *   kept (it is not a 200), a trusted one is kept like any other;
  * - only GET and POST with a JSON body of at most `MAX_KEYED_BODY_BYTES` are considered;
- *   SSE and multipart requests, and everything else, go to Yoga untouched;
+ *   SSE and multipart requests, and everything else, go to Yoga untouched; an incremental
+ *   answer (@defer, @stream) to a request that may take one (no Accept, or the any-type wildcard) is
+ *   multipart/mixed, never JSON, so it is never kept (test/incrementalDelivery.test.ts);
  * - bounded by memory (`maxBytes`), least recently used dropped first;
  * - `stats` counts hits, misses (considered but not held) and stored answers, for metrics.
  *

@@ -5,10 +5,14 @@
  * Cut as soon as execution is done, before Yoga masks the errors and serializes them: both
  * steps make new error objects for every error (the serializer formats each one's stack), and
  * measured, they were most of the cost of a response with thousands of errors. Subscription
- * events are cut the same way, one event at a time.
+ * events are cut the same way, one event at a time. An incremental result (@defer, @stream) is
+ * one response in several payloads: its errors are counted across all of them
+ * (incrementalErrors.ts).
  */
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
+import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { IncrementalPayload } from '../incrementalPayloads.js';
+import { errorBudgetAcrossPayloads } from './incrementalErrors.js';
 
 export const TOO_MANY_ERRORS = 'TOO_MANY_ERRORS';
 
@@ -31,7 +35,19 @@ export function useErrorCountLimit(maxErrors: number): Plugin {
   };
   return {
     onExecute() {
-      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, bound) };
+      return {
+        onExecuteDone(payload) {
+          if (!isAsyncIterable(payload.result)) return handleStreamOrSingleExecutionResult(payload, bound);
+          // One budget per operation, made only for incremental results.
+          const budget = errorBudgetAcrossPayloads(maxErrors, TOO_MANY_ERRORS);
+          return {
+            onNext({ result, setResult }) {
+              const bounded = budget(result as IncrementalPayload);
+              if (bounded !== result) setResult(bounded as ExecutionResult);
+            },
+          };
+        },
+      };
     },
     onSubscribe() {
       return { onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, bound) };

@@ -1,11 +1,13 @@
 /**
  * The operation limits of the contract as one Yoga plugin: MAX_TOKENS through graphql's own
- * parser, MAX_DEPTH and MAX_ALIASES as validation rules. Everything here happens once per
+ * parser, MAX_DEPTH and MAX_ALIASES as validation rules, with the bounds on @defer/@stream
+ * arguments (incrementalDirectiveRule.ts). Everything here happens once per
  * distinct document: Yoga caches parse and validation results.
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
+import { incrementalDirectiveRule } from './incrementalDirectiveRule.js';
 import { maxAliasesRule, maxDepthRule, VALIDATION_FAILED } from './operationLimits.js';
 
 // graphql 16 spells it "more that"; accept the corrected spelling too.
@@ -32,6 +34,7 @@ export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth'
     onValidate({ addValidationRule }) {
       addValidationRule(depthRule);
       addValidationRule(aliasesRule);
+      addValidationRule(incrementalDirectiveRule);
       // Nothing executes for an invalid operation: answer 400 whatever the client accepts.
       // (Yoga otherwise sends 200 to `application/json` clients; `spec: false` keeps it from
       // doing so, whichever of the two hooks runs first.)

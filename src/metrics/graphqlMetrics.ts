@@ -7,15 +7,19 @@
  * subscription: when it could not be opened), else `success`. Requests refused before a
  * document is parsed (no query, a document over MAX_DOCUMENT_BYTES, CSRF) are not operations
  * and are not counted; answers of the fast path for settled answers never reach the pipeline:
- * they are `talkstack_cache_requests_total{layer="response",result="hit"}`.
+ * they are `talkstack_cache_requests_total{layer="response",result="hit"}`. An incremental
+ * result (@defer, @stream) is counted once, when its last payload has gone or its client has
+ * left, as an error when any of its payloads listed errors.
  *
  * Per operation: a few calls of constant hook functions and one array increment. No closure
- * per request, no label hashing (the labelled series are built at scrape time).
+ * per request (but for an incremental result's two), no label hashing (the labelled series
+ * are built at scrape time).
  */
 import type { ExecutionArgs } from 'graphql';
 import { getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { Counter, type Registry } from 'prom-client';
+import { payloadHasErrors } from '../incrementalPayloads.js';
 
 const OPERATION_TYPES = ['query', 'mutation', 'subscription', 'unknown'] as const;
 const OUTCOMES = ['success', 'error'] as const;
@@ -24,8 +28,7 @@ const MUTATION = 1;
 const SUBSCRIPTION = 2;
 const UNKNOWN = 3;
 
-const failed = (result: unknown): boolean =>
-  !isAsyncIterable(result) && ((result as { errors?: readonly unknown[] }).errors?.length ?? 0) > 0;
+const failed = (result: unknown): boolean => !isAsyncIterable(result) && payloadHasErrors(result);
 
 export class GraphQLMetrics {
   /** index: type * 2 + (error ? 1 : 0) */
@@ -62,7 +65,18 @@ export class GraphQLMetrics {
     const executed = {
       onExecuteDone({ args, result }: { args: ExecutionArgs; result: unknown }) {
         const type = getOperationAST(args.document, args.operationName)?.operation === 'mutation' ? MUTATION : QUERY;
-        count(type, failed(result));
+        if (!isAsyncIterable(result)) {
+          count(type, failed(result));
+          return undefined;
+        }
+        // Only incremental results pay for a closure: their errors may come in any payload.
+        let error = false;
+        return {
+          onNext: ({ result: payload }: { result: unknown }) => {
+            error ||= payloadHasErrors(payload);
+          },
+          onEnd: () => count(type, error),
+        };
       },
     };
     const subscribed = {

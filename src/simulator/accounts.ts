@@ -6,7 +6,8 @@
  * Bodies are serialized when stored, not when served: a request only picks bytes.
  */
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_CALLS, DEMO_LIVE_CALLS, DEMO_PROJECT_ID } from './demoData.js';
-import { prepareJson, type PreparedResponse } from './faults.js';
+import { DEMO_STANDING } from './demoErrorStates.js';
+import { compileFault, type FaultAction, prepareJson, type PreparedResponse } from './faults.js';
 import { lifecycleBodies, lifecycleStage } from './lifecycle.js';
 import type { RollingLiveCalls } from './rollingLiveCalls.js';
 
@@ -29,7 +30,9 @@ export interface Clock {
 
 type Entry =
   | { readonly kind: 'static'; readonly response: PreparedResponse }
-  | { readonly kind: 'live'; readonly responses: readonly PreparedResponse[]; readonly startsAfterSteps: number };
+  | { readonly kind: 'live'; readonly responses: readonly PreparedResponse[]; readonly startsAfterSteps: number }
+  /** a demo error state: `action` for every request; after a `delay`, `response` */
+  | { readonly kind: 'standing'; readonly action: FaultAction; readonly response: PreparedResponse | undefined };
 
 export interface Account {
   readonly name: string;
@@ -94,9 +97,15 @@ export class AccountRegistry {
   response(account: Account, projectId: string, sid: string): PreparedResponse | undefined {
     const entry = account.projects.get(projectId)?.get(sid);
     if (!entry) return account.demo && projectId === DEMO_PROJECT_ID ? this.#rolling.response(sid, this.#clock.now()) : undefined;
-    if (entry.kind === 'static') return entry.response;
+    if (entry.kind !== 'live') return entry.response;
     const clock = this.#clock;
     return entry.responses[lifecycleStage(clock.now() - clock.startedAt, clock.stepMs, entry.startsAfterSteps)];
+  }
+
+  /** What the call does instead of (or, for a delay, before) answering; undefined for ordinary calls. */
+  standing(account: Account, projectId: string, sid: string): FaultAction | undefined {
+    const entry = account.projects.get(projectId)?.get(sid);
+    return entry?.kind === 'standing' ? entry.action : undefined;
   }
 
   set(accountName: string, projectId: string, sid: string, body: unknown): void {
@@ -113,6 +122,7 @@ export class AccountRegistry {
   /** A fresh copy of what the call answers right now (lifecycle included). */
   get(accountName: string, projectId: string, sid: string): unknown {
     const response = this.response(this.#get(accountName), projectId, sid);
+    // Error states have no call to show (their `response` is undefined), like unknown calls.
     return response ? JSON.parse(response.body.toString('utf8')) : undefined;
   }
 
@@ -139,6 +149,9 @@ export class AccountRegistry {
         responses: lifecycleBodies(call, startedAt, stepMs).map((body) => prepareJson(200, body)),
         startsAfterSteps: call.startsAfterSteps,
       });
+    }
+    for (const { sid, fault, body } of DEMO_STANDING) {
+      entries.set(sid, { kind: 'standing', action: compileFault(fault), response: body && prepareJson(200, body) });
     }
     return (this.#demoEntries = entries);
   }

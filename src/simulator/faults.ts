@@ -165,7 +165,8 @@ function checkStatus(status: unknown): number {
 // Latin1 maps each character to one byte; anything above U+00FF would be silently mangled.
 const NOT_A_BYTE = /[^\u0000-\u00ff]/;
 
-function compile(fault: Fault, counters: StreamCounters): FaultAction {
+/** A fault as the request handler performs it; also the demo project's standing error states (demoErrorStates.ts). */
+export function compileFault(fault: Fault, counters: StreamCounters = { bytesSent: 0, clientClosed: 0 }): FaultAction {
   switch (fault.type) {
     case 'status': {
       const status = checkStatus(fault.status);
@@ -232,7 +233,7 @@ export class FaultTable {
       throw new RangeError(`fault times must be a positive integer, got ${String(fault.times)}`);
     }
     const counters: StreamCounters = { bytesSent: 0, clientClosed: 0 };
-    const rule: Rule = { id: this.#nextId++, match, action: compile(fault, counters), remaining: times, hits: 0 };
+    const rule: Rule = { id: this.#nextId++, match, action: compileFault(fault, counters), remaining: times, hits: 0 };
     this.#rules.push(rule);
     return {
       id: rule.id,

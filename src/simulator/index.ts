@@ -34,3 +34,4 @@ export {
   type DemoLiveCall,
   type DemoSample,
 } from './demoData.js';
+export { DEMO_ERROR_SIDS, DEMO_SLOW_DELAY_MS, DEMO_SLOW_SID, type DemoErrorSid } from './demoErrorStates.js';

@@ -4,14 +4,22 @@
  * observe the client through its counters and request log.
  *
  * Order of a `POST /call`: body size limit → fault (matched on the body's sid, before auth,
- * so a fault hits any request for that sid) → auth → body validation → lookup (stored calls,
- * then the synthetic project).
+ * so a fault hits any request for that sid) → auth → body validation → the demo project's
+ * standing error states (demoErrorStates.ts) → lookup (stored calls, then the synthetic project).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { API_KEY_HEADER, AUTHORIZATION_HEADER, CALL_PATH } from '../talkstack/wire.js';
 import { AccountRegistry, DEMO_ACCOUNT, type AccountOptions } from './accounts.js';
-import { FaultTable, prepareJson, type Fault, type FaultHandle, type FaultMatch, type PreparedResponse } from './faults.js';
+import {
+  FaultTable,
+  prepareJson,
+  type Fault,
+  type FaultAction,
+  type FaultHandle,
+  type FaultMatch,
+  type PreparedResponse,
+} from './faults.js';
 import { DEFAULT_LIFECYCLE_STEP_MS } from './lifecycle.js';
 import { RollingLiveCalls, type RollingLiveCall, type RollingSchedule } from './rollingLiveCalls.js';
 import { sendStream } from './stream.js';
@@ -308,40 +316,11 @@ class TalkstackSimulator implements Simulator {
     let delayMs = this.#latencyMs;
     const fault = this.#faults.take(sid);
     if (fault) {
-      switch (fault.kind) {
-        case 'hang':
-          // Still counted in flight until the client gives up or close() destroys the socket.
-          this.#record(entry, 'hang');
-          return;
-        case 'reset':
-          this.#record(entry, 'reset');
-          this.#finish(exchange);
-          req.socket.resetAndDestroy();
-          return;
-        case 'respond':
-          this.#answer(exchange, entry, fault.response, delayMs);
-          return;
-        case 'wire': {
-          const { bytes, close } = fault;
-          this.#record(entry, 'wire');
-          this.#later(exchange, delayMs, () => {
-            this.#finish(exchange);
-            writeWire(req.socket, bytes, close);
-          });
-          return;
-        }
-        case 'stream': {
-          const { plan, counters } = fault;
-          this.#record(entry, plan.status);
-          // In flight until the body ends or the client goes away (the 'close' listener above).
-          // The stream waits out the latency itself, so a client gone meanwhile counts as closed early.
-          sendStream(exchange.res, plan, counters, delayMs, () => this.#finish(exchange));
-          return;
-        }
-        case 'delay':
-          delayMs += fault.ms;
-          break;
+      if (fault.kind !== 'delay') {
+        this.#perform(req, exchange, entry, fault, delayMs);
+        return;
       }
+      delayMs += fault.ms;
     }
 
     const account = this.#accounts.authenticate(entry.apiKey, entry.authorization);
@@ -352,12 +331,60 @@ class TalkstackSimulator implements Simulator {
     else if (!sid) response = SID_REQUIRED;
     else if (!entry.projectId) response = PROJECT_REQUIRED;
     else {
+      // The demo project's error states: faults that stand, after authentication.
+      const standing = this.#accounts.standing(account, entry.projectId, sid);
+      if (standing && standing.kind !== 'delay') {
+        this.#perform(req, exchange, entry, standing, delayMs);
+        return;
+      }
+      if (standing) delayMs += standing.ms;
       response =
         this.#accounts.response(account, entry.projectId, sid) ??
         this.#syntheticResponse(entry.projectId, sid) ??
         CALL_NOT_FOUND;
     }
     this.#answer(exchange, entry, response, delayMs);
+  }
+
+  /** Does what a fault says instead of answering the call. */
+  #perform(
+    req: IncomingMessage,
+    exchange: Exchange,
+    entry: RequestLogEntry,
+    action: Exclude<FaultAction, { kind: 'delay' }>,
+    delayMs: number,
+  ): void {
+    switch (action.kind) {
+      case 'hang':
+        // Still counted in flight until the client gives up or close() destroys the socket.
+        this.#record(entry, 'hang');
+        return;
+      case 'reset':
+        this.#record(entry, 'reset');
+        this.#finish(exchange);
+        req.socket.resetAndDestroy();
+        return;
+      case 'respond':
+        this.#answer(exchange, entry, action.response, delayMs);
+        return;
+      case 'wire': {
+        const { bytes, close } = action;
+        this.#record(entry, 'wire');
+        this.#later(exchange, delayMs, () => {
+          this.#finish(exchange);
+          writeWire(req.socket, bytes, close);
+        });
+        return;
+      }
+      case 'stream': {
+        const { plan, counters } = action;
+        this.#record(entry, plan.status);
+        // In flight until the body ends or the client goes away (the 'close' listener above).
+        // The stream waits out the latency itself, so a client gone meanwhile counts as closed early.
+        sendStream(exchange.res, plan, counters, delayMs, () => this.#finish(exchange));
+        return;
+      }
+    }
   }
 
   #syntheticResponse(projectId: string, sid: string): PreparedResponse | undefined {

@@ -3,7 +3,8 @@
  * subscription), continuing the W3C `traceparent` (and `tracestate`) the request came with,
  * else the root of a new trace. Attributes: the operation's type and name. Its status is an
  * error when the result lists errors (a subscription: when it could not be opened); a
- * subscription's span lasts until its stream ends. An operation refused before execution (a
+ * subscription's span lasts until its stream ends, and so does an incremental result's
+ * (@defer, @stream: until its last payload or its client leaves; an error in any payload). An operation refused before execution (a
  * syntax or validation error, a limit) has no span.
  *
  * Before the operation runs, its call loader is given the operation's trace, so its batches
@@ -16,6 +17,7 @@ import { type Context as OtelContext, ROOT_CONTEXT, type Span, SpanKind, SpanSta
 import { getOperationAST, type DocumentNode } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { CallLoader } from '../calls/callLoader.js';
+import { payloadHasErrors } from '../incrementalPayloads.js';
 import { type CallParents, OperationTrace } from './operationTrace.js';
 import type { TracingCore } from './tracingCore.js';
 
@@ -35,7 +37,8 @@ const headerGetter = {
   keys: (carrier: Headers) => [...carrier.keys()],
 };
 
-const failed = (result: unknown) => !isAsyncIterable(result) && ((result as { errors?: readonly unknown[] }).errors?.length ?? 0) > 0;
+// Incremental payloads (@defer, @stream) carry their errors in their parts too.
+const failed = (result: unknown) => !isAsyncIterable(result) && payloadHasErrors(result);
 
 function finish(span: Span, error: boolean): void {
   if (error) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -17,7 +17,7 @@
  * those codes on; graphql-ws clients turn an `error` message into a thrown error, which Hive
  * Gateway masks). An error thrown by a stream once open becomes one last `next` carrying it
  * (masked), then `complete`, as Yoga's SSE does. Operations refused before they run (syntax,
- * validation, limits) are `error` messages, as the protocol says. HTTP-only error extensions
+ * validation, limits, PERSISTED_OPERATIONS_ONLY) are `error` messages, as the protocol says. HTTP-only error extensions
  * (`http`) are not sent.
  */
 import { type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -27,6 +27,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Context } from '../context.js';
 import { maskError } from '../errorMasking.js';
 import type { ErrorCode } from '../errors.js';
+import { trustedDocumentFor } from '../limits/trustedDocuments.js';
+import type { TrustedDocuments } from '../limits/trustedManifest.js';
 import type { Logger } from '../logger.js';
 import { connectionCredential, type CredentialHeaders, isInvalidCredential } from './connectionCredential.js';
 
@@ -136,7 +138,11 @@ export interface GraphQLOverWebSocket {
 
 export function serveGraphQLOverWebSocket(
   wss: WebSocketServer,
-  { yoga, logger }: { yoga: YogaServerInstance<Record<string, never>, Context>; logger: Logger },
+  {
+    yoga,
+    logger,
+    trustedDocuments,
+  }: { yoga: YogaServerInstance<Record<string, never>, Context>; logger: Logger; trustedDocuments?: TrustedDocuments | undefined },
 ): GraphQLOverWebSocket {
   const connections = new Map<WebSocket, Connection>();
   // What onSubscribe prepared for graphql-ws's execute/subscribe calls, keyed by the args it returned.
@@ -200,18 +206,23 @@ export function serveGraphQLOverWebSocket(
         const connection = connections.get(ctx.extra.socket);
         const credentialHeaders = connection?.credentialHeaders;
         if (!connection || !credentialHeaders) return [new GraphQLError('The connection is not initialised.')];
+        // Yoga's onParams, where HTTP requests meet PERSISTED_OPERATIONS_ONLY, does not run
+        // here: the same rule, before anything is parsed. graphql-ws wants a `query` string:
+        // a request by hash sends "" with its `documentId` or `extensions.persistedQuery`.
+        const query = trustedDocuments ? trustedDocumentFor(trustedDocuments, payload) : payload.query;
+        if (typeof query !== 'string') return [query];
         const signal = connection.begin(id);
         try {
           const { schema, parse, validate, contextFactory, execute, subscribe } = yoga.getEnveloped({
             req: ctx.extra.request,
             socket: ctx.extra.socket,
-            params: payload,
+            params: query === payload.query ? payload : { ...payload, query },
             webSocketOperation: { credentialHeaders, signal },
           });
           // MAX_DOCUMENT_BYTES and MAX_TOKENS are enforced by the plugins' onParse here.
           let document: ReturnType<typeof parse>;
           try {
-            document = parse(payload.query);
+            document = parse(query);
           } catch (error) {
             connection.end(id);
             return [masked(asParseFailure(error))];

@@ -22,6 +22,7 @@ import type { Duplex } from 'node:stream';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
+import type { TrustedDocuments } from '../limits/trustedManifest.js';
 import type { Context } from '../context.js';
 import { isAllowedUpgradeRequest } from '../http/cors.js';
 import { writeErrorToSocket } from '../http/errorAnswer.js';
@@ -51,6 +52,8 @@ export interface WebSocketEndpointOptions {
   config: Pick<Config, 'corsOrigins' | 'maxBodyBytes'>;
   yoga: YogaServerInstance<Record<string, never>, Context>;
   logger: Logger;
+  /** PERSISTED_OPERATIONS_ONLY: the only documents operations may run */
+  trustedDocuments?: TrustedDocuments | undefined;
 }
 
 const ignore = () => {};
@@ -112,9 +115,9 @@ const pathOf = (url: string | undefined): string => {
   return query === -1 ? target : target.slice(0, query);
 };
 
-export function attachWebSocketEndpoint(http: Server, { path, config, yoga, logger }: WebSocketEndpointOptions): WebSocketEndpoint {
+export function attachWebSocketEndpoint(http: Server, { path, config, yoga, logger, trustedDocuments }: WebSocketEndpointOptions): WebSocketEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
-  const graphql: GraphQLOverWebSocket = serveGraphQLOverWebSocket(wss, { yoga, logger });
+  const graphql: GraphQLOverWebSocket = serveGraphQLOverWebSocket(wss, { yoga, logger, trustedDocuments });
   let draining = false;
   let graceTimer: NodeJS.Timeout | undefined;
 

@@ -1,0 +1,160 @@
+/**
+ * A terminal dashboard: one page of calls as a table (typed by the generated documents), then
+ * the live ones changing in place through the `callsUpdates` subscription over WebSocket
+ * (graphql-ws), until every call is final or `--seconds` have passed.
+ *
+ *   npm start                      # one terminal: the server, in demo mode
+ *   npm run example:dashboard      # another: the demo's live and sample calls
+ *   npm run example:dashboard -- --url http://localhost:4000/graphql --seconds 60 CA123… CA456…
+ *
+ * Options: --url (default $GRAPHQL_URL or http://localhost:4000/graphql), --seconds (default
+ * 120), --trusted (send document hashes only, for PERSISTED_OPERATIONS_ONLY=true), --once (the
+ * table only), --errors (add the demo's error-state sids); sids as arguments (default: the
+ * demo's). A credential of your own goes in $TALKSTACK_API_KEY (sent as x-api-key); demo mode
+ * needs none.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { CallTable } from './callTable.js';
+import { demoPageSids } from './demoSids.js';
+import { DashboardPageDocument, LiveCallsDocument, type LiveCallsSubscription } from './generated/graphql.js';
+import { graphqlRequest, requestBody } from './graphqlRequest.js';
+import { type Screen, TablePrinter } from './terminalTable.js';
+
+export interface DashboardOptions {
+  /** the server's GraphQL endpoint, http(s)://…/graphql */
+  url: string;
+  sids: readonly string[];
+  screen: Screen;
+  headers?: Record<string, string>;
+  trusted?: boolean;
+  /** stop following live calls after this long */
+  seconds?: number;
+  /** print the table and stop: no subscription */
+  once?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface DashboardOutcome {
+  table: CallTable;
+  /** live updates received */
+  updates: number;
+  /** why it stopped following */
+  ended: 'all-final' | 'no-live-calls' | 'time-up' | 'aborted' | 'once' | 'failed';
+}
+
+export async function runDashboard(options: DashboardOptions): Promise<DashboardOutcome> {
+  const { url, sids, screen, headers = {}, trusted = false } = options;
+  const table = new CallTable(sids);
+  const printer = new TablePrinter(screen, table);
+  const answer = await graphqlRequest(DashboardPageDocument, { sids: [...sids] }, { url, headers, trusted, signal: options.signal });
+  table.apply(answer);
+  printer.draw();
+  if (table.failure) return { table, updates: 0, ended: 'failed' };
+  if (options.once) return { table, updates: 0, ended: 'once' };
+  const live = table.liveSids();
+  if (live.length === 0) {
+    screen.write('No live call on this page: nothing to follow.\n');
+    return { table, updates: 0, ended: 'no-live-calls' };
+  }
+  screen.write(`Following ${live.length} live call(s) through callsUpdates over WebSocket…\n`);
+
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    // A WebSocket carries no per-request headers: the credential goes in connection_init.
+    connectionParams: headers,
+    retryAttempts: 0,
+    lazy: true,
+  });
+  let updates = 0;
+  let stopFollowing = (): void => undefined;
+  try {
+    const ended = await new Promise<DashboardOutcome['ended']>((resolve) => {
+      const timer = setTimeout(() => resolve('time-up'), (options.seconds ?? 120) * 1000);
+      const onAbort = () => resolve('aborted');
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      // graphql-ws insists on a `query` string: with a hash alone it is empty.
+      const payload = { query: '', ...requestBody(LiveCallsDocument, { sids: live }, trusted) };
+      const stop = client.subscribe<LiveCallsSubscription>(payload, {
+        next: (result) => {
+          if (result.data) {
+            const changed = table.update(result.data.callsUpdates);
+            if (changed.length > 0) updates++;
+            printer.redraw(changed);
+          } else if (result.errors?.length) {
+            screen.write(`subscription error ${String(result.errors[0]?.extensions?.['code'] ?? '')}: ${result.errors[0]?.message}\n`);
+          }
+        },
+        error: (error) => {
+          screen.write(`subscription failed: ${error instanceof Error ? error.message : describeClose(error)}\n`);
+          resolve('failed');
+        },
+        complete: () => resolve('all-final'),
+      });
+      stopFollowing = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        stop();
+      };
+    });
+    return { table, updates, ended };
+  } finally {
+    stopFollowing();
+    await client.dispose();
+  }
+}
+
+function describeClose(event: unknown): string {
+  const close = event as { code?: number; reason?: string };
+  return close.code ? `connection closed (${close.code}${close.reason ? `: ${close.reason}` : ''})` : String(event);
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      url: { type: 'string', default: process.env.GRAPHQL_URL ?? 'http://localhost:4000/graphql' },
+      seconds: { type: 'string', default: '120' },
+      trusted: { type: 'boolean', default: false },
+      once: { type: 'boolean', default: false },
+      errors: { type: 'boolean', default: false },
+    },
+  });
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${values.seconds}`);
+  const key = process.env.TALKSTACK_API_KEY;
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  const outcome = await runDashboard({
+    url: values.url,
+    sids: positionals.length > 0 ? positionals : demoPageSids({ errors: values.errors }),
+    screen: process.stdout,
+    headers: key ? { 'x-api-key': key } : {},
+    trusted: values.trusted,
+    seconds,
+    once: values.once,
+    signal: abort.signal,
+  });
+  const summary = {
+    'all-final': 'every call on the page is final',
+    'no-live-calls': 'done',
+    'time-up': `stopped after ${seconds} s`,
+    aborted: 'interrupted',
+    once: 'done',
+    failed: 'failed',
+  }[outcome.ended];
+  console.log(`${outcome.updates} live update(s); ${summary}.`);
+  if (outcome.ended === 'failed') process.exitCode = 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'ECONNREFUSED') console.error('No server answers there: start one with `npm start` (or pass --url).');
+    else console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
