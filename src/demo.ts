@@ -30,10 +30,10 @@ export interface DemoUpstream {
   /** the configuration pointed at the simulator */
   config: Config;
   /**
-   * GraphiQL's document, built at each page load: live calls come and go, so a document
-   * written at start-up would only show finished ones a minute later.
+   * GraphiQL's example documents, one tab each, written at each page load: live calls come
+   * and go, so documents written at start-up would only show finished ones a minute later.
    */
-  graphiqlDefaultQuery: () => string;
+  graphiqlTabs: () => string[];
   /** lines for the start-up banner */
   banner: string[];
 }
@@ -53,7 +53,7 @@ export async function startDemoUpstream(config: Config, simulatorOptions: Simula
   return {
     simulator,
     config: demoConfig,
-    graphiqlDefaultQuery: () => demoDocument(simulator, demoConfig),
+    graphiqlTabs: () => demoTabs(simulator, demoConfig),
     banner: [
       `Demo mode: the built-in Talkstack simulator answers on ${simulator.url}`,
       `  (demo key "${DEMO_API_KEY}", project "${DEMO_PROJECT_ID}"; set TALKSTACK_API_URL/TALKSTACK_API_KEY for real data)`,
@@ -89,19 +89,11 @@ function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
-/**
- * GraphiQL's demo document, naming the simulator's live calls of this instant: the examples
- * one after the other, in one document (one tab per example is issue 10's open point 7).
- */
-export function demoDocument(
+/** GraphiQL's example tabs, one operation each, naming the simulator's live calls of this instant. */
+export function demoTabs(
   simulator: Simulator,
   config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'> = { upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS, upstreamRetries: 2 },
-): string {
-  return demoExamples(simulator, config).join('\n');
-}
-
-/** The example operations, each with its comment. */
-function demoExamples(simulator: Simulator, config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>): string[] {
+): string[] {
   const sids = DEMO_SAMPLE_SIDS.map((sample) => sample.sid);
   const live = simulator.liveCalls();
   return [
@@ -117,7 +109,7 @@ const sidList = (sids: readonly string[]) => sids.map((sid) => `    ${JSON.strin
 function dashboardPage(sids: readonly string[], live: readonly RollingLiveCall[]): string {
   return `# Talkstack calls API, demo mode: the built-in simulator answers, with the
 # demo key and project as defaults, so no header is needed.
-# Run "DashboardPage" (the ▶ button), then try "OneCall", "WatchCall" or "ErrorStates".
+# One example per tab: run this one (the ▶ button), then try the others.
 
 query DashboardPage {
   calls(sids: [

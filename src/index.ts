@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const demo = config.demo ? await startDemoUpstream(config) : undefined;
   const server = createServer(demo?.config ?? config, {
     logger,
-    ...(demo ? { graphiqlDefaultQuery: demo.graphiqlDefaultQuery } : {}),
+    ...(demo ? { graphiqlTabs: demo.graphiqlTabs } : {}),
   });
   installShutdown({
     server,

@@ -52,8 +52,8 @@ export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 const isGraphQLPath = (url: string | undefined) => url === GRAPHQL_PATH || (url !== undefined && url.startsWith(`${GRAPHQL_PATH}?`));
 
 export interface ServerOptions {
-  /** the query GraphiQL opens with; a function is called at each page load */
-  graphiqlDefaultQuery?: string | (() => string);
+  /** GraphiQL's example documents, one tab each; a function is called at each page load */
+  graphiqlTabs?: readonly string[] | (() => readonly string[]);
   /** where logs go; by default JSON lines on stdout at LOG_LEVEL */
   logger?: Logger;
   /** span processors to use instead of the OTLP exporter (tests); tracing is on with them */
@@ -192,7 +192,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     graphiql: graphiqlServed
       ? graphiqlOptionsFactory({
           title: 'Talkstack calls · GraphiQL',
-          defaultQuery: options.graphiqlDefaultQuery ?? GENERIC_DEFAULT_QUERY,
+          tabs: options.graphiqlTabs ?? [GENERIC_DEFAULT_QUERY],
           csrfHeader: CSRF_HEADER,
         })
       : false,

@@ -5,7 +5,7 @@
  * without any header.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
+import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS, DEMO_SLOW_SID } from '../src/simulator/index.js';
 import { BANNER_URL, killAll, type Running, START_TIMEOUT_MS, startServer, waitFor, waitForExit } from './support/serverProcess.js';
 
 const SAMPLE_LINE = /^\s+(CA[0-9a-f]{32})\s{2}/;
@@ -53,6 +53,16 @@ describe('demo mode (node dist/src/index.js without TALKSTACK_*)', () => {
     expect(running.stdout()).toMatch(/Talkstack calls GraphQL API on http:\/\/127\.0\.0\.1:\d+\/graphql/);
     expect(running.stdout()).toMatch(/^Demo mode/m);
     expect(banner.sampleSids).toEqual(DEMO_SAMPLE_SIDS.map((sample) => sample.sid));
+  });
+
+  it('names each error-state sid with the code a client sees, the demo timeout and the slow sid', async () => {
+    // The banner is written line by line: the slow sid comes last.
+    await waitFor('the whole banner', () => running.stdout().includes(DEMO_SLOW_SID) || undefined);
+    const stdout = running.stdout();
+    for (const state of DEMO_ERROR_SIDS) {
+      expect(stdout).toMatch(new RegExp(`^\\s+${state.sid}\\s+${state.code ?? 'null, no error'}\\s+\\S`, 'm'));
+    }
+    expect(stdout).toContain('upstream timeout 1.5 s per try in demo mode');
   });
 
   it('answers `calls` for the sample sids with no credential header and no projectId', async () => {
@@ -126,13 +136,14 @@ describe('demo mode (node dist/src/index.js without TALKSTACK_*)', () => {
       }
     });
 
-    it("the page's default query (DashboardPage) runs without errors", async () => {
-      const optionsJson = /renderYogaGraphiQL\([^,]+,\s*(\{[\s\S]*\})\);?\s*<\/script>/.exec(page)?.[1];
+    it("the page's first tab (DashboardPage) runs without errors", async () => {
+      const optionsJson = /^const graphiqlOptions = (\{.*\});$/m.exec(page)?.[1];
       expect(optionsJson, 'GraphiQL options in the page').toBeTruthy();
-      const options = JSON.parse(optionsJson as string) as { defaultQuery?: string };
-      const query = options.defaultQuery;
+      const options = JSON.parse(optionsJson as string) as { query?: string; defaultTabs?: Array<{ query: string }> };
+      const query = options.defaultTabs?.[0]?.query;
       expect(typeof query).toBe('string');
-      expect(query).toContain('DashboardPage');
+      expect(query).toContain('query DashboardPage');
+      expect(options.query).toBe(query);
 
       const response = await fetch(`${banner.baseUrl}/graphql`, {
         method: 'POST',

@@ -1,12 +1,16 @@
 /**
- * The GraphiQL page in demo mode, over real HTTP with the simulator's clock injected:
- * its document names the calls live at each page load, and GraphiQL is told to send the CSRF
- * header itself, so its SSE subscription (a GET) passes CSRF prevention with no header typed.
- * (test/graphiql.browser.test.ts drives the same page in Chromium.)
+ * The GraphiQL page in demo mode, over real HTTP with the simulator's clock injected: one
+ * tab per example operation, whose documents name the calls live at each page load; GraphiQL
+ * is told to send the CSRF header itself, so its SSE subscription (a GET) passes CSRF
+ * prevention with no header typed; the page's icon is served here; federation internals are
+ * described for the docs explorer. (test/graphiql.browser.test.ts drives the same page in
+ * Chromium.)
  */
+import { type DocumentNode, Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSRF_HEADER } from '../src/server.js';
-import { DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
+import { configWith } from '../src/config.js';
+import { createServer, CSRF_HEADER } from '../src/server.js';
+import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
 import { startDemoServer, type DemoServer } from './support/demoServer.js';
 
 const STEP_MS = 1000;
@@ -16,18 +20,36 @@ const T0 = Math.ceil(1_800_000_000_000 / INTERVAL_MS) * INTERVAL_MS;
 interface PageOptions {
   query?: string;
   defaultQuery?: string;
+  defaultTabs?: Array<{ query: string }>;
   subscriptionsProtocol?: string;
   additionalHeaders?: Record<string, string>;
   headers?: string;
 }
 
-async function pageOptions(url: string): Promise<PageOptions> {
+async function pageHtml(url: string): Promise<string> {
   const response = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
   expect(response.status).toBe(200);
-  const html = await response.text();
-  const json = /renderYogaGraphiQL\([^,]+,\s*(\{[\s\S]*\})\);?\s*<\/script>/.exec(html)?.[1];
+  return response.text();
+}
+
+function optionsIn(html: string): PageOptions {
+  const json = /^const graphiqlOptions = (\{.*\});$/m.exec(html)?.[1];
   if (!json) throw new Error('no GraphiQL options in the page');
   return JSON.parse(json) as PageOptions;
+}
+
+const pageOptions = async (url: string): Promise<PageOptions> => optionsIn(await pageHtml(url));
+
+/** The example tabs' documents by operation name. */
+async function tabs(url: string): Promise<Record<string, string>> {
+  const documents = ((await pageOptions(url)).defaultTabs ?? []).map((tab) => tab.query);
+  return Object.fromEntries(documents.map((document) => [operationNames(parse(document))[0] ?? '', document]));
+}
+
+function operationNames(document: DocumentNode): string[] {
+  return document.definitions.flatMap((definition) =>
+    definition.kind === Kind.OPERATION_DEFINITION ? [definition.name?.value ?? '(anonymous)'] : [],
+  );
 }
 
 function watchedSid(document: string): string {
@@ -80,38 +102,63 @@ describe('GraphiQL page in demo mode', () => {
     expect(options.headers).toBeUndefined();
   });
 
-  it('writes the document at each load with the calls live right then', async () => {
+  it('opens one tab per example operation, each a document of that one operation, the first opened first', async () => {
+    const options = await pageOptions(demo.url);
+    const documents = (options.defaultTabs ?? []).map((tab) => tab.query);
+    expect(documents.map((document) => operationNames(parse(document)))).toEqual([
+      ['DashboardPage'],
+      ['OneCall'],
+      ['WatchCall'],
+      ['ErrorStates'],
+    ]);
+    expect(options.query).toBe(documents[0]);
+    // A tab opened with "+" starts short, not as a copy of an example.
+    expect(options.defaultQuery).not.toMatch(/query|subscription/);
+  });
+
+  it('writes the tabs at each load with the calls live right then', async () => {
     clock.t = T0;
-    const first = (await pageOptions(demo.url)).query ?? '';
-    const firstSid = watchedSid(first);
+    const first = await tabs(demo.url);
+    const firstSid = watchedSid(first.WatchCall ?? '');
     expect(firstSid).toBe(demo.demo.simulator.liveCalls()[0]?.sid);
     expect(demo.demo.simulator.liveCalls()[0]?.status).toBe('queued');
 
-    // Same instant, same document: reloads within a slot change nothing.
-    expect((await pageOptions(demo.url)).query).toBe(first);
+    // Same instant, same documents: reloads within a slot change nothing.
+    expect(await tabs(demo.url)).toEqual(first);
 
     clock.t = T0 + INTERVAL_MS;
-    const second = (await pageOptions(demo.url)).query ?? '';
-    const secondSid = watchedSid(second);
+    const second = await tabs(demo.url);
+    const secondSid = watchedSid(second.WatchCall ?? '');
     expect(secondSid).not.toBe(firstSid);
     // The page query lists the samples and every call still moving (the first one is).
-    for (const sid of [...DEMO_SAMPLE_SIDS.map((sample) => sample.sid), firstSid, secondSid]) expect(second).toContain(sid);
+    for (const sid of [...DEMO_SAMPLE_SIDS.map((sample) => sample.sid), firstSid, secondSid]) expect(second.DashboardPage).toContain(sid);
+    // The examples that name no live call stay the same.
+    expect(second.OneCall).toBe(first.OneCall);
+    expect(second.ErrorStates).toBe(first.ErrorStates);
 
     clock.t = T0 + 10 * INTERVAL_MS;
-    const later = (await pageOptions(demo.url)).query ?? '';
-    expect(later).not.toContain(firstSid);
-    expect(later).not.toContain(secondSid);
+    const later = await tabs(demo.url);
+    expect(later.DashboardPage).not.toContain(firstSid);
+    expect(later.DashboardPage).not.toContain(secondSid);
   });
 
-  it("runs the document's queries without an error, the live calls unfinished", async () => {
+  it('names every error-state sid with its code in the ErrorStates tab', async () => {
+    const document = (await tabs(demo.url)).ErrorStates ?? '';
+    for (const state of DEMO_ERROR_SIDS) {
+      expect(document).toContain(JSON.stringify(state.sid));
+      expect(document).toMatch(new RegExp(`^#\\s+${state.sid}\\s+${state.code ?? 'null, no error'}$`, 'm'));
+    }
+  });
+
+  it("runs the tabs' queries without an error, the live calls unfinished", async () => {
     clock.t = T0 + INTERVAL_MS;
-    const document = (await pageOptions(demo.url)).query ?? '';
+    const documents = await tabs(demo.url);
     const live = demo.demo.simulator.liveCalls().map((call) => call.sid);
     for (const operationName of ['DashboardPage', 'OneCall']) {
       const response = await fetch(`${demo.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query: document, operationName }),
+        body: JSON.stringify({ query: documents[operationName], operationName }),
       });
       const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
       expect(body.errors, operationName).toBeUndefined();
@@ -126,7 +173,7 @@ describe('GraphiQL page in demo mode', () => {
   it("subscribes as GraphiQL does (SSE GET) with the page's header, and CSRF still refuses a bare GET", async () => {
     clock.t = T0 + INTERVAL_MS;
     const options = await pageOptions(demo.url);
-    const document = options.query ?? '';
+    const document = (await tabs(demo.url)).WatchCall ?? '';
     const refused = await firstEvent(demo.url, document, 'WatchCall', {});
     expect(refused.status).toBe(403);
     expect(JSON.stringify(refused.body)).toContain('CSRF');
@@ -140,5 +187,68 @@ describe('GraphiQL page in demo mode', () => {
     expect(demo.demo.banner.join('\n')).toContain(
       'Live calls: a new one starts every 2.5 s and takes 4 s to complete (queued → ringing → in-progress → completed)',
     );
+  });
+
+  it('links its icon, served here as SVG, and answers /favicon.ico with an ICO', async () => {
+    const html = await pageHtml(demo.url);
+    const href = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)">/.exec(html)?.[1] ?? '';
+    expect(href).toMatch(/^\/graphiql\/[^/]+\/favicon\.svg$/);
+    const svg = await fetch(`${demo.url}${href}`);
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await svg.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>$/);
+
+    const ico = await fetch(`${demo.url}/favicon.ico`);
+    expect(ico.status).toBe(200);
+    expect(ico.headers.get('content-type')).toBe('image/x-icon');
+    const bytes = Buffer.from(await ico.arrayBuffer());
+    // ICONDIR: reserved 0, type 1 (icon), one image of 32×32 at 32 bits per pixel.
+    expect([...bytes.subarray(0, 8)]).toEqual([0, 0, 1, 0, 1, 0, 32, 32]);
+    expect(bytes.readUInt16LE(12)).toBe(32);
+    expect(bytes.readUInt32LE(14) + bytes.readUInt32LE(18)).toBe(bytes.length);
+  });
+
+  it('describes the federation internals as such for the docs explorer (introspection)', async () => {
+    const response = await fetch(`${demo.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        query: `{
+          __schema { queryType { fields { name description args { name description } } } }
+          any: __type(name: "_Any") { description }
+          entity: __type(name: "_Entity") { description }
+          service: __type(name: "_Service") { description }
+        }`,
+      }),
+    });
+    const body = (await response.json()) as {
+      data: {
+        __schema: { queryType: { fields: Array<{ name: string; description: string | null; args: Array<{ name: string; description: string | null }> }> } };
+        any: { description: string | null };
+        entity: { description: string | null };
+        service: { description: string | null };
+      };
+    };
+    const fields = new Map(body.data.__schema.queryType.fields.map((field) => [field.name, field]));
+    for (const name of ['_entities', '_service']) expect(fields.get(name)?.description, name).toMatch(/^Federation internals/);
+    expect(fields.get('_entities')?.args.find((arg) => arg.name === 'representations')?.description).toMatch(/@key/);
+    for (const type of [body.data.any, body.data.entity, body.data.service]) expect(type.description).toMatch(/^Federation internals/);
+    // The API itself is described for dashboards, not as internals.
+    expect(fields.get('calls')?.description).not.toMatch(/Federation/);
+  });
+});
+
+describe('GraphiQL page outside demo mode', () => {
+  it('opens one tab, the generic example, and serves the icon too', async () => {
+    const server = createServer(configWith({ talkstackApiUrl: 'http://127.0.0.1:9', talkstackApiKey: undefined }));
+    try {
+      const url = await server.listen(0, '127.0.0.1');
+      const options = await pageOptions(url);
+      expect(options.defaultTabs?.map((tab) => operationNames(parse(tab.query)))).toEqual([['Call']]);
+      expect(options.query).toBe(options.defaultTabs?.[0]?.query);
+      expect((await fetch(`${url}/favicon.ico`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });

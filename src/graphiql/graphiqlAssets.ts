@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { FAVICON_ICO, FAVICON_SVG } from './favicon.js';
 
 const gzip = promisify(gzipCallback);
 const require = createRequire(import.meta.url);
@@ -18,6 +19,14 @@ const version = (require(packageJsonPath) as { version: string }).version;
 
 /** URL prefix of the assets, e.g. `/graphiql/4.5.0`. */
 export const GRAPHIQL_ASSETS_PREFIX = `/graphiql/${version}`;
+
+/** The icon the page links to; `/favicon.ico` (asked for by browsers on their own) is the same drawing. */
+export const FAVICON_PATH = `${GRAPHIQL_ASSETS_PREFIX}/favicon.svg`;
+
+const ICONS = new Map<string, { body: Buffer; contentType: string }>([
+  [FAVICON_PATH, { body: FAVICON_SVG, contentType: 'image/svg+xml' }],
+  ['/favicon.ico', { body: FAVICON_ICO, contentType: 'image/x-icon' }],
+]);
 
 /** Public name → file in the package's dist folder. */
 export const GRAPHIQL_FILES = {
@@ -55,6 +64,7 @@ function loadAsset(name: keyof typeof GRAPHIQL_FILES): Promise<Asset> {
 /** Answers the request when it asks for a GraphiQL asset; returns false to let others answer. */
 export function serveGraphiQLAsset(req: IncomingMessage, res: ServerResponse): boolean {
   const url = req.url ?? '';
+  if (serveIcon(req, res, url)) return true;
   if (!url.startsWith(`${GRAPHIQL_ASSETS_PREFIX}/`)) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const name = url.slice(GRAPHIQL_ASSETS_PREFIX.length + 1).split('?')[0] as keyof typeof GRAPHIQL_FILES;
@@ -79,5 +89,19 @@ export function serveGraphiQLAsset(req: IncomingMessage, res: ServerResponse): b
       res.writeHead(500, { 'content-type': 'text/plain' }).end('GraphiQL asset unavailable');
     },
   );
+  return true;
+}
+
+function serveIcon(req: IncomingMessage, res: ServerResponse, url: string): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const icon = ICONS.get(url.split('?')[0] ?? '');
+  if (!icon) return false;
+  res.writeHead(200, {
+    'content-type': icon.contentType,
+    'content-length': icon.body.length,
+    // Not immutable: the icon may change while GraphiQL's version (the path) does not.
+    'cache-control': 'public, max-age=86400',
+  });
+  res.end(req.method === 'HEAD' ? undefined : icon.body);
   return true;
 }

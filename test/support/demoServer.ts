@@ -1,6 +1,6 @@
 /**
  * The server as `npm start` runs it with no setting (src/index.ts): demo mode, the simulator
- * in-process as upstream, the demo GraphiQL document rendered at each page load. In-process
+ * in-process as upstream, the demo GraphiQL tabs written at each page load. In-process
  * and on a free loopback port, so tests can inject the simulator's clock.
  */
 import { loadConfig, type Config } from '../../src/config.js';
@@ -25,10 +25,12 @@ export async function startDemoServer(
   // What `npm start` reads from an empty environment: demo mode on.
   const base = loadConfig({});
   if (!base.demo) throw new Error('an empty environment should mean demo mode');
-  const demo = await startDemoUpstream({ ...base, host: '127.0.0.1', port: 0, ...options.config }, options.simulator);
+  // A test's own upstreamTimeoutMs counts as set, as UPSTREAM_TIMEOUT_MS would (demo mode keeps it).
+  const explicit = { upstreamTimeoutExplicit: options.config?.upstreamTimeoutMs !== undefined };
+  const demo = await startDemoUpstream({ ...base, host: '127.0.0.1', port: 0, ...explicit, ...options.config }, options.simulator);
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const server = createServer(demo.config, { graphiqlDefaultQuery: demo.graphiqlDefaultQuery, logger });
+  const server = createServer(demo.config, { graphiqlTabs: demo.graphiqlTabs, logger });
   const url = await server.listen(0, '127.0.0.1');
   return {
     demo,
