@@ -1,9 +1,9 @@
 /**
- * GraphQL Code Generator (`npm run codegen`, which builds first): the configuration is
- * schema/codegenConfig.ts, given the built schema's SDL. Reads dist: codegen cannot load the
- * TypeScript schema module natively on Node 20.
+ * GraphQL Code Generator (`npm run codegen`): the configuration is schema/codegenConfig.ts,
+ * given the subgraph SDL printed from the Pothos schema itself (the TypeScript sources: codegen
+ * loads this file through jiti, which compiles them as it goes).
  */
-import { codegenConfig } from './dist/schema/codegenConfig.js';
-import { printSubgraphSDL } from './dist/schema/index.js';
+import { codegenConfig } from './schema/codegenConfig.js';
+import { printSubgraphSDL } from './schema/index.js';
 
 export default codegenConfig(printSubgraphSDL());

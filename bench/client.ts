@@ -16,7 +16,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { createTalkstackClient } from '../src/talkstack/client.js';
-import { makeCredential } from '../src/talkstack/credentials.js';
+import { makeCredential } from '../src/identity/credential.js';
 import { UpstreamScheduler } from '../src/talkstack/scheduler.js';
 import { BENCH_KEY, BENCH_PROJECT } from './harness/benchSettings.js';
 import { startUpstream } from './harness/processes.js';

@@ -2,7 +2,7 @@
  * `npm run bench`: this server against the usual alternatives, side by side in one run, on
  * loopback, against the same simulated upstream in a process of its own.
  *
- *   talkstack      this server, compiled with the bench (dist-bench/src/index.js)
+ *   talkstack      this server, compiled with the bench (dist-bench/src/main.js)
  *   apollo-rest    Apollo Server 5 + @apollo/datasource-rest, the usual way (bench/baselines/apollo-rest)
  *   yoga-minimal   a bare Yoga with the same schema, one plain undici call per field (the framework's floor)
  *   bare-proxy     node:http doing the same upstream POST, no GraphQL at all (the floor of any server)

@@ -1,31 +1,13 @@
-import { builder } from '../schema/builder.js';
-import { CallRef } from '../schema/types/Call.js';
+/** The `Query` root fields' resolvers (schema/types/Query.ts declares the fields). */
+import type { Call } from '../src/calls/call.js';
+import type { Context } from '../src/graphql/context.js';
 import { loadCall, loadCalls } from './callLookup.js';
 
-builder.queryType({});
+export const resolveCall = (_root: unknown, { sid, projectId }: { sid: string | number; projectId?: string | number | null }, ctx: Context): Promise<Call | null> =>
+  loadCall(ctx, sid, projectId);
 
-builder.queryField('call', (t) =>
-  t.field({
-    type: CallRef,
-    nullable: true,
-    description: 'One call; null when Talkstack does not know it (404).',
-    args: {
-      sid: t.arg.id({ required: true }),
-      projectId: t.arg.id({ required: false }),
-    },
-    resolve: (_root, { sid, projectId }, ctx) => loadCall(ctx, sid, projectId),
-  }),
-);
-
-builder.queryField('calls', (t) =>
-  t.field({
-    type: [CallRef],
-    nullable: { list: false, items: true },
-    description: 'Calls in input order, one entry per input sid (duplicates included); null where unknown.',
-    args: {
-      sids: t.arg.idList({ required: true }),
-      projectId: t.arg.id({ required: false }),
-    },
-    resolve: (_root, { sids, projectId }, ctx) => loadCalls(ctx, sids, projectId),
-  }),
-);
+export const resolveCalls = (
+  _root: unknown,
+  { sids, projectId }: { sids: readonly (string | number)[]; projectId?: string | number | null },
+  ctx: Context,
+): Promise<Call | null>[] => loadCalls(ctx, sids, projectId);

@@ -14,7 +14,7 @@ import {
   PhoneNumberResolver,
   URLResolver,
 } from 'graphql-scalars';
-import type { Context } from '../src/context.js';
+import type { Context } from '../src/graphql/context.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;

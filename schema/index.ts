@@ -1,15 +1,14 @@
 /**
- * The assembled schema: importing the type and resolver modules registers them with the
- * builder, then the builder prints a Federation 2 subgraph.
+ * The assembled schema: importing the type modules registers them with the builder (each
+ * takes its resolvers from resolvers/), then the builder prints a Federation 2 subgraph.
  */
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
-import './types/Call.js';
-import '../resolvers/query.js';
-import '../resolvers/subscription.js';
-import '../resolvers/callEntity.js';
 import { refuseUnknownEntityTypes } from '../resolvers/entityTypes.js';
+import './types/Call.js';
+import './types/Query.js';
+import './types/Subscription.js';
 import { describeFederationInternals } from './federationDescriptions.js';
 
 export const schema: GraphQLSchema = builder.toSubGraphSchema({

@@ -100,8 +100,8 @@ describe('UPSTREAM_CONCURRENCY', () => {
     for (const response of responses) expect(response.body.errors).toBeUndefined();
     expect(stack.sim.stats.requests).toBe(32);
     expect(stack.sim.stats.maxInFlight).toBe(4);
-    expect(stack.server.scheduler.inFlight).toBe(0);
-    expect(stack.server.scheduler.waiting).toBe(0);
+    expect(stack.server.stats().upstream.inFlight).toBe(0);
+    expect(stack.server.stats().upstream.waiting).toBe(0);
   });
 
   it('a request waiting to retry does not hold a slot', async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_PROJECT_ID, type Simulator } from '../src/simulator/index.js';
-import { makeCredential } from '../src/talkstack/credentials.js';
+import { makeCredential } from '../src/identity/credential.js';
 import { type ExecutionPayload, openSse, type SseSubscription, waitUntil } from './support/sse.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -15,7 +15,7 @@ const PAGE = 'subscription Page($sids: [ID!]!, $projectId: ID) { callsUpdates(si
 const ONE = 'subscription Watch($sid: ID!) { callUpdates(sid: $sid) { sid status } }';
 type Page = { callsUpdates: { sid: string; status: string; isFinal: boolean } };
 const KEY = { 'x-api-key': DEMO_API_KEY };
-const KEY_ID = makeCredential(undefined, DEMO_API_KEY)?.tenant as string;
+const KEY_ID = makeCredential(undefined, DEMO_API_KEY)?.tenantId as string;
 
 const polls = (sim: Simulator, sid: string) => sim.stats.bySid.get(sid) ?? 0;
 const ringing = (sid: string) => ({ status: 'ringing', callSid: sid });
@@ -55,7 +55,7 @@ describe('callsUpdates over SSE', () => {
   });
   afterEach(async () => {
     for (const subscription of opened.splice(0)) subscription.close();
-    await waitUntil(() => stack.server.subscriptions.open === 0, 'every subscription was released');
+    await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'every subscription was released');
     stack.sim.clearFaults();
   });
   afterAll(() => stack?.close());
@@ -71,9 +71,9 @@ describe('callsUpdates over SSE', () => {
     const page = await watchPage(stack, [...sids, live1 as string]);
     expect(page.response.status).toBe(200);
     // One subscription watching six distinct calls (the duplicate counts once).
-    await waitUntil(() => server.subscriptions.open === 1, 'the subscription is open');
-    expect(server.subscriptions.watchedBy(KEY_ID)).toBe(6);
-    expect(server.subscriptions.activeByTransport).toEqual({ sse: 1, ws: 0 });
+    await waitUntil(() => server.stats().subscriptions.open === 1, 'the subscription is open');
+    expect((server.stats().subscriptions.tenants.get(KEY_ID)?.watched ?? 0)).toBe(6);
+    expect(server.stats().subscriptions.byTransport).toEqual({ sse: 1, ws: 0 });
 
     for (const sid of [live1, live2] as string[]) await eventWhere(page, callEvent(sid, 'RINGING'), `${sid} now`);
     for (const sid of [final1, final2] as string[]) await eventWhere(page, callEvent(sid, 'COMPLETED'), `${sid} now`);
@@ -87,7 +87,7 @@ describe('callsUpdates over SSE', () => {
     // The others go on: a change of a live call is an event, and the final ones poll no more.
     sim.setCall(DEMO_PROJECT_ID, live1 as string, { status: 'in-progress', callSid: live1 });
     await eventWhere(page, callEvent(live1 as string, 'IN_PROGRESS'), 'live1 changed');
-    expect(server.pollers.pollers).toBe(2);
+    expect(server.stats().pollers.pollers).toBe(2);
     sim.setCall(DEMO_PROJECT_ID, live1 as string, completed(live1 as string));
     sim.setCall(DEMO_PROJECT_ID, live2 as string, completed(live2 as string));
     await page.end();
@@ -110,7 +110,7 @@ describe('callsUpdates over SSE', () => {
     });
     expect(polls(sim, unknown as string)).toBe(1);
     expect(polls(sim, final1 as string)).toBe(1);
-    await waitUntil(() => server.pollers.pollers === 0, 'every poller stopped');
+    await waitUntil(() => server.stats().pollers.pollers === 0, 'every poller stopped');
   });
 
   it('an empty list completes at once', async () => {
@@ -177,10 +177,10 @@ describe('callsUpdates over SSE', () => {
     try {
       expect((await one.payload(0)).data?.callUpdates).toEqual({ sid, status: 'RINGING' });
       await eventWhere(page, callEvent(sid, 'RINGING'), 'the page has it');
-      expect(server.pollers.pollers).toBe(1);
-      expect(server.pollers.subscribers).toBe(2);
-      expect(server.subscriptions.open).toBe(2);
-      expect(server.subscriptions.watchedBy(KEY_ID)).toBe(1);
+      expect(server.stats().pollers.pollers).toBe(1);
+      expect(server.stats().pollers.subscribers).toBe(2);
+      expect(server.stats().subscriptions.open).toBe(2);
+      expect((server.stats().subscriptions.tenants.get(KEY_ID)?.watched ?? 0)).toBe(1);
       const base = polls(sim, sid);
       const started = performance.now();
       await waitUntil(() => polls(sim, sid) >= base + 10, 'ten more polls');
@@ -204,7 +204,7 @@ describe('callsUpdates and the subscription caps', () => {
   });
   afterEach(async () => {
     for (const subscription of opened.splice(0)) subscription.close();
-    await waitUntil(() => stack.server.subscriptions.open === 0, 'every subscription was released');
+    await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'every subscription was released');
   });
   afterAll(() => stack?.close());
 
@@ -214,8 +214,8 @@ describe('callsUpdates and the subscription caps', () => {
     for (const sid of sids) sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const page = await watchPage(stack, [...sids, 'CAcapp_a']);
     for (const sid of sids) await eventWhere(page, callEvent(sid, 'RINGING'), sid);
-    expect(server.subscriptions.openFor(KEY_ID)).toBe(1);
-    expect(server.subscriptions.watchedBy(KEY_ID)).toBe(3);
+    expect((server.stats().subscriptions.tenants.get(KEY_ID)?.open ?? 0)).toBe(1);
+    expect((server.stats().subscriptions.tenants.get(KEY_ID)?.watched ?? 0)).toBe(3);
 
     // A fourth distinct call is over MAX_WATCHED_CALLS_PER_CREDENTIAL; the same calls are not.
     sim.setCall(DEMO_PROJECT_ID, 'CAcapp_d', ringing('CAcapp_d'));
@@ -229,7 +229,7 @@ describe('callsUpdates and the subscription caps', () => {
 
     const again = await watchPage(stack, ['CAcapp_b', 'CAcapp_c']);
     await eventWhere(again, callEvent('CAcapp_b', 'RINGING'), 'the second page');
-    expect(server.subscriptions.openFor(KEY_ID)).toBe(2);
-    expect(server.pollers.pollers).toBe(3);
+    expect((server.stats().subscriptions.tenants.get(KEY_ID)?.open ?? 0)).toBe(2);
+    expect(server.stats().pollers.pollers).toBe(3);
   });
 });

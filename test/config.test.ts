@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_TALKSTACK_API_URL, loadConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_TALKSTACK_API_URL, loadConfig } from '../src/config/config.js';
 
 describe('configuration', () => {
   it('has the contract defaults', () => {

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_DASHBOARD_ORIGIN, loadConfig } from '../src/config.js';
+import { DEMO_DASHBOARD_ORIGIN, loadConfig } from '../src/config/config.js';
 import { CORS_ALLOWED_HEADERS, isAllowedUpgradeOrigin, isAllowedUpgradeRequest, isSameOrigin } from '../src/http/cors.js';
 import { DEMO_API_KEY, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { openSse } from './support/sse.js';

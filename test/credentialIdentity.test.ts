@@ -6,7 +6,7 @@
  * string in memory).
  */
 import { describe, expect, it } from 'vitest';
-import { credentialFrom, makeCredential } from '../src/talkstack/credentials.js';
+import { credentialFrom, makeCredential } from '../src/identity/credential.js';
 
 const credential = (authorization?: string, apiKey?: string) => {
   const made = makeCredential(authorization, apiKey);
@@ -20,20 +20,20 @@ describe('credential identity', () => {
     const b = credential('Bearer junk-2', 'key');
     const plain = credential(undefined, 'key');
     expect(new Set([a.id, b.id, plain.id]).size).toBe(3);
-    expect(new Set([a.tenant, b.tenant, plain.tenant]).size).toBe(1);
+    expect(new Set([a.tenantId, b.tenantId, plain.tenantId]).size).toBe(1);
   });
 
   it('an Authorization differing only in scheme case or spacing is one tenant, not one id', () => {
     const a = credential('Bearer token');
     const b = credential('bearer   token ');
     expect(a.id).not.toBe(b.id);
-    expect(a.tenant).toBe(b.tenant);
-    expect(credential('Bearer other').tenant).not.toBe(a.tenant);
+    expect(a.tenantId).toBe(b.tenantId);
+    expect(credential('Bearer other').tenantId).not.toBe(a.tenantId);
   });
 
   it('no pair of header values can be confused with another pair', () => {
     expect(credential('ab', 'c').id).not.toBe(credential('a', 'bc').id);
-    expect(credential('k').tenant).not.toBe(credential(undefined, 'k').tenant);
+    expect(credential('k').tenantId).not.toBe(credential(undefined, 'k').tenantId);
   });
 
   it('forwards both headers unchanged, with the JSON content type', () => {

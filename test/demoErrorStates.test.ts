@@ -5,8 +5,8 @@
  * timeout, 2 retries); upstream requests are counted by the simulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { DEMO_UPSTREAM_TIMEOUT_MS, startDemoUpstream } from '../src/demo.js';
+import { loadConfig } from '../src/config/config.js';
+import { DEMO_UPSTREAM_TIMEOUT_MS, startDemoUpstream } from '../src/demo/demoMode.js';
 import {
   DEMO_API_KEY,
   DEMO_ERROR_SIDS,

@@ -1,6 +1,6 @@
 /**
  * The compiled entry point in demo mode (contract: TALKSTACK_DEMO, Commands): with no
- * TALKSTACK_* setting, `node dist/src/index.js` starts the built-in simulator, prints a
+ * TALKSTACK_* setting, `node dist/src/main.js` starts the built-in simulator, prints a
  * banner with sample sids, and serves the API and a self-contained GraphiQL that work
  * without any header.
  */
@@ -40,7 +40,7 @@ function waitForDemoBanner(running: Running): Promise<Banner> {
 
 afterAll(killAll);
 
-describe('demo mode (node dist/src/index.js without TALKSTACK_*)', () => {
+describe('demo mode (node dist/src/main.js without TALKSTACK_*)', () => {
   let running: Running;
   let banner: Banner;
 

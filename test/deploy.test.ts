@@ -7,8 +7,8 @@
 import { createServer as createNetServer, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Readiness } from '../src/readiness.js';
-import { exitCodeForSignal, shutdownSequence } from '../src/shutdown.js';
+import { Readiness } from '../src/lifecycle/readiness.js';
+import { exitCodeForSignal, shutdownSequence } from '../src/lifecycle/shutdown.js';
 import { DEMO_API_KEY, DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS, startSimulator, type Simulator } from '../src/simulator/index.js';
 import { killAll, type Running, spawnNode, startServer, waitFor, waitForBanner, waitForExit } from './support/serverProcess.js';
 import { startStack } from './support/stack.js';

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDashboard } from '../examples/dashboard.js';
-import type { Config } from '../src/config.js';
+import type { Config } from '../src/config/config.js';
 import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
 import { startDemoServer, type DemoServer } from './support/demoServer.js';
 

@@ -80,8 +80,8 @@ describe('Hive Gateway subscribing over WebSocket', () => {
       results.push(result);
       if (results.length === 1) {
         // Subscribed over a WebSocket: one connection is open on this server now.
-        expect(stack.server.webSockets.connections).toBe(1);
-        expect(stack.server.subscriptions.open).toBe(1);
+        expect(stack.server.stats().webSocketConnections).toBe(1);
+        expect(stack.server.stats().subscriptions.open).toBe(1);
         stack.sim.setCall(DEMO_PROJECT_ID, sid, { status: 'completed', callSid: sid, seconds: 3, cost: 0.01 });
       }
     }
@@ -130,7 +130,7 @@ describe('Hive Gateway subscribing over WebSocket', () => {
     } finally {
       await holding.return(undefined);
     }
-    await waitUntil(() => stack.server.subscriptions.open === 0, 'the first subscription ended');
+    await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'the first subscription ended');
   });
 
   it('a client leaving stops the polling behind it and frees the subscription slot', async () => {
@@ -139,7 +139,7 @@ describe('Hive Gateway subscribing over WebSocket', () => {
     const events = sseEvents(await subscribe(sid, { 'x-api-key': DEMO_API_KEY }));
     expect((await events.next()).value).toMatchObject({ event: 'next' });
     await events.return(undefined);
-    await waitUntil(() => stack.server.subscriptions.open === 0, 'the subscription on this server ended');
+    await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'the subscription on this server ended');
     const polled = stack.sim.stats.bySid.get(sid) ?? 0;
     const deadline = Date.now() + 200;
     await waitUntil(() => Date.now() > deadline, 'ten poll intervals went by');

@@ -12,7 +12,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSRF_HEADER } from '../src/server.js';
+import { CSRF_HEADER } from '../src/graphql/yoga.js';
 import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
 import { artifactPath, launchChromium, skipWithoutChromium } from './support/chromium.js';
 import { startDemoServer, type DemoServer } from './support/demoServer.js';

@@ -8,8 +8,9 @@
  */
 import { type DocumentNode, Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configWith } from '../src/config.js';
-import { createServer, CSRF_HEADER } from '../src/server.js';
+import { configWith } from './support/config.js';
+import { createServer } from '../src/app.js';
+import { CSRF_HEADER } from '../src/graphql/yoga.js';
 import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
 import { startDemoServer, type DemoServer } from './support/demoServer.js';
 

@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/logging/logger.js';
 import { DEMO_API_KEY, DEMO_CALLS, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { codesOf, startStack, type Stack } from './support/stack.js';
 

@@ -10,7 +10,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guardRequests, useLastResortErrors } from '../src/http/lastResort.js';
+import { useLastResortErrors } from '../src/graphql/lastResortErrors.js';
+import { guardRequests } from '../src/http/lastResort.js';
 import {
   CONNECTIONS_CHECKING_INTERVAL_MS,
   HEADERS_TIMEOUT_MS,
@@ -18,8 +19,8 @@ import {
   REQUEST_TIMEOUT_MS,
   socketIdleTimeoutMs,
 } from '../src/http/serverTimeouts.js';
-import { createLogger } from '../src/logger.js';
-import { clipForLog, urlForLog } from '../src/logText.js';
+import { createLogger } from '../src/logging/logger.js';
+import { clipForLog, urlForLog } from '../src/logging/logText.js';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS } from '../src/simulator/index.js';
 import { type Stack, startStack } from './support/stack.js';
 

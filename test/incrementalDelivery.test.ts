@@ -207,9 +207,9 @@ const STREAMED_CALLS = 'query Page($sids: [ID!]!) { calls(sids: $sids) @stream(i
 async function idle(stack: Stack): Promise<void> {
   await vi.waitFor(
     () => {
-      expect(stack.server.scheduler.waiting).toBe(0);
-      expect(stack.server.scheduler.inFlight).toBe(0);
-      expect(stack.server.sharedFetches.inFlight).toBe(0);
+      expect(stack.server.stats().upstream.waiting).toBe(0);
+      expect(stack.server.stats().upstream.inFlight).toBe(0);
+      expect(stack.server.stats().fetch.coalescing.inFlight).toBe(0);
     },
     { timeout: WAIT_MS, interval: 10 },
   );
@@ -354,7 +354,7 @@ describe('@stream on calls', () => {
       });
       expect(response.status).toBe(406);
       await response.arrayBuffer();
-      await vi.waitFor(() => expect(stack.server.subscriptions.open).toBe(0), { timeout: WAIT_MS, interval: 5 });
+      await vi.waitFor(() => expect(stack.server.stats().subscriptions.open).toBe(0), { timeout: WAIT_MS, interval: 5 });
     }
   });
 });
@@ -428,7 +428,7 @@ describe('the client leaving mid-stream', () => {
 
     const response = await openIncremental(stack, STREAMED_CALLS, { sids });
     await vi.waitFor(() => expect(response.arrivals.length).toBeGreaterThanOrEqual(1), { timeout: WAIT_MS, interval: 5 });
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBeGreaterThan(0), { timeout: WAIT_MS, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBeGreaterThan(0), { timeout: WAIT_MS, interval: 5 });
     response.controller.abort();
     await response.done;
     await idle(stack);
@@ -603,10 +603,10 @@ describe('the fast path for settled answers', () => {
   it('never keeps nor serves an incremental answer, whatever the Accept; the same request as plain JSON is kept', async () => {
     const sids = [storeCompleted(cached, newSid('fastpath')), storeCompleted(cached, newSid('fastpath'))];
     const body = JSON.stringify({ query: STREAMED_CALLS, variables: { sids } });
-    const settled = cached.server.settledAnswers;
+    const settled = () => cached.server.stats().settledAnswers;
     for (const accept of [undefined, '*/*', 'multipart/mixed', 'text/event-stream', 'multipart/mixed, application/json']) {
       for (let ask = 0; ask < 3; ask++) {
-        const decided = settled.decided;
+        const decided = settled().decided;
         const response = await fetch(`${cached.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': DEMO_API_KEY, ...(accept ? { accept } : {}) },
@@ -616,26 +616,26 @@ describe('the fast path for settled answers', () => {
         expect(type, String(accept)).toMatch(/^(multipart\/mixed|text\/event-stream)/);
         await response.arrayBuffer();
         // Considered ones (no Accept, */*) are decided once the answer has gone: wait for it.
-        if (!accept || accept === '*/*') await vi.waitFor(() => expect(settled.decided).toBeGreaterThan(decided), { timeout: WAIT_MS, interval: 5 });
+        if (!accept || accept === '*/*') await vi.waitFor(() => expect(settled().decided).toBeGreaterThan(decided), { timeout: WAIT_MS, interval: 5 });
       }
     }
-    expect(settled.stats.hit).toBe(0);
-    expect(settled.stats.stored).toBe(0);
+    expect(settled().hit).toBe(0);
+    expect(settled().stored).toBe(0);
 
     // The control: the plain operation, same calls, is kept at its second ask and served at its third.
     const plain = JSON.stringify({ query: CALLS, variables: { sids } });
     for (let ask = 0; ask < 3; ask++) {
-      const decided = settled.decided;
+      const decided = settled().decided;
       const response = await fetch(`${cached.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': DEMO_API_KEY },
         body: plain,
       });
       await response.json();
-      if (ask < 2) await vi.waitFor(() => expect(settled.decided).toBeGreaterThan(decided), { timeout: WAIT_MS, interval: 5 });
+      if (ask < 2) await vi.waitFor(() => expect(settled().decided).toBeGreaterThan(decided), { timeout: WAIT_MS, interval: 5 });
     }
-    expect(settled.stats.stored).toBe(1);
-    expect(settled.stats.hit).toBe(1);
+    expect(settled().stored).toBe(1);
+    expect(settled().hit).toBe(1);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_PROJECT_ID } from '../src/simulator/index.js';
-import { makeCredential } from '../src/talkstack/credentials.js';
+import { makeCredential } from '../src/identity/credential.js';
 import { openSse } from './support/sse.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -218,7 +218,7 @@ describe('/metrics with METRICS on (the default)', () => {
   it('never puts a credential, its digests, a sid, a project or query text in a label', async () => {
     const { samples } = await scrape(stack);
     const credential = makeCredential(undefined, DEMO_API_KEY);
-    const secrets = [DEMO_API_KEY, credential?.id, credential?.tenant, DEMO_PROJECT_ID, ...sidsUsed, 'call(', 'sid', 'Call', 'query {'];
+    const secrets = [DEMO_API_KEY, credential?.id, credential?.tenantId, DEMO_PROJECT_ID, ...sidsUsed, 'call(', 'sid', 'Call', 'query {'];
     const labelValues = new Set(samples.flatMap((sample) => Object.values(sample.labels)));
     expect(sidsUsed.length).toBeGreaterThan(5);
     for (const labelValue of labelValues) {

@@ -15,23 +15,22 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { Call, CallAddress } from '../src/calls/call.js';
-import { MAX_SHARED_CALL_BYTES, sharedCallOf } from '../src/calls/callShape.js';
+import { sharedCallBytesLimit, sharedCallOf } from '../src/calls/callShape.js';
 import { MAX_DATA_DEPTH } from '../src/calls/dataDepth.js';
-import { cacheFinalCalls } from '../src/calls/finalCallCache.js';
 import { mapCall } from '../src/calls/mapCall.js';
-import { shareFetchCall } from '../src/calls/sharedFetchCall.js';
-import { createLogger } from '../src/logger.js';
-import { decodeSharedCall } from '../src/redis/redisCallCache.js';
+import { createLogger } from '../src/logging/logger.js';
+import { decodeSharedCall } from '../src/fetch/redisCallTier.js';
 import { RedisConnection } from '../src/redis/redisConnection.js';
-import { createServer, type CallsServer } from '../src/server.js';
+import { createServer, type CallsServer } from '../src/app.js';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID } from '../src/simulator/index.js';
-import { makeCredential, type Credential } from '../src/talkstack/credentials.js';
+import { makeCredential, type Credential } from '../src/identity/credential.js';
 import { CallsDocument } from './generated/operations.js';
 import { requireRedis, skipRedis, startRedis, type RedisServer } from './support/redisServer.js';
 import { startStack, type GraphQLResponse, type Stack } from './support/stack.js';
 import { decodedCall, mappedCall } from './support/callFixtures.js';
 
 const KEY_SECRET = 'redis-cache-test-secret-0123456789';
+const MAX_SHARED_CALL_BYTES = sharedCallBytesLimit(262_144);
 const RECORDING = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123456789abcdef0123456789abcdef.mp3';
 const PAGE = 'query Page($sids: [ID!]!) { calls(sids: $sids) { sid status durationSeconds recordings { url } } }';
 const API_KEY_HEADERS = { 'x-api-key': DEMO_API_KEY };
@@ -149,8 +148,8 @@ describe('without REDIS_URL', () => {
     for (let refresh = 0; refresh < 10; refresh++) expect((await stack.gql(PAGE, { sids })).body.errors).toBeUndefined();
     expect(stack.sim.stats.requests).toBe(100);
     // Later refreshes are answered by memory (or by the whole-answer fast path above it).
-    expect(stack.server.finalCalls.stats.memory.miss).toBe(100);
-    expect(stack.server.finalCalls.stats.redis).toEqual({ hit: 0, miss: 0, error: 0, writeError: 0 });
+    expect(stack.server.stats().fetch.memory.miss).toBe(100);
+    expect(stack.server.stats().fetch.redis).toEqual({ hit: 0, miss: 0, error: 0, writeError: 0 });
     process.stderr.write(`[figures] one instance, no Redis: 10 refreshes x 100 final calls -> ${stack.sim.stats.requests} upstream requests\n`);
   });
 
@@ -209,7 +208,7 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     }
     expect(stack.sim.stats.requests).toBe(100);
     // B answered its first refresh from Redis, the rest from memory.
-    expect(b.server.finalCalls.stats.redis.hit).toBeGreaterThanOrEqual(100);
+    expect(b.server.stats().fetch.redis.hit).toBeGreaterThanOrEqual(100);
     process.stderr.write(`[figures] two instances sharing Redis: 10 refreshes x 100 final calls alternating -> ${stack.sim.stats.requests} upstream requests\n`);
   });
 
@@ -236,12 +235,8 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     expect(fromRedis.body).toEqual(fromUpstream.body);
     expect(stack.sim.stats.bySid.get(sid)).toBe(1);
 
-    const address = { projectId: DEMO_PROJECT_ID, sid };
     const key = (await callKeys(client)).find((k) => k.endsWith(`:${sid}`)) as string;
-    const stored = decodeSharedCall((await client.get(key)) as string, address);
-    expect(stored).toBeDefined();
-    expect(b.server.finalCalls.expiresAt(address, credentialOf(API_KEY_HEADERS))).toBe(stored?.expiresAt);
-    expect(b.server.finalCalls.expiresAt(address, credentialOf(BEARER_HEADERS))).toBeUndefined();
+    expect(decodeSharedCall((await client.get(key)) as string, { projectId: DEMO_PROJECT_ID, sid }, MAX_SHARED_CALL_BYTES)).toBeDefined();
   });
 
   it('two credentials never share: the same call under two keys goes upstream for each, under different Redis keys that carry no credential', async () => {
@@ -267,7 +262,7 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     );
     const secrets = [DEMO_API_KEY, DEMO_BEARER_TOKEN];
     for (const credential of [apiKey, bearer]) {
-      secrets.push(credential.id, credential.tenant);
+      secrets.push(credential.id, credential.tenantId);
       // what keys would carry without REDIS_KEY_SECRET: the secret really is used
       secrets.push(createHash('sha256').update(credential.id).digest('base64url').slice(0, 32));
     }
@@ -308,7 +303,7 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
       badRecording: (sid) => JSON.stringify({ expiresAt, call: { ...good(sid), recordings: [{ url: 1 }] } }),
       dataNotObject: (sid) => JSON.stringify({ expiresAt, call: { ...good(sid), data: [] } }),
     };
-    const errorsBefore = b.server.finalCalls.stats.redis.error;
+    const errorsBefore = b.server.stats().fetch.redis.error;
     const sids = Object.keys(corrupt).map((name) => `CAcorrupt_${name}`);
     for (const [name, value] of Object.entries(corrupt)) {
       const sid = `CAcorrupt_${name}`;
@@ -319,11 +314,11 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data?.calls).toEqual(sids.map((sid) => ({ sid, status: 'BUSY', durationSeconds: null, recordings: [] })));
     expect(sids.map((sid) => stack.sim.stats.bySid.get(sid))).toEqual(sids.map(() => 1));
-    expect(b.server.finalCalls.stats.redis.error - errorsBefore).toBe(sids.length);
+    expect(b.server.stats().fetch.redis.error - errorsBefore).toBe(sids.length);
     // B wrote what it fetched over the corrupt entries: A now gets them from Redis.
     await eventually(async () => {
       const values = await Promise.all(sids.map((sid) => client.get(`talkstack:call:${fingerprint}:${DEMO_PROJECT_ID}:${sid}`)));
-      return values.every((text, i) => text !== null && decodeSharedCall(text, { projectId: DEMO_PROJECT_ID, sid: sids[i] as string }) !== undefined);
+      return values.every((text, i) => text !== null && decodeSharedCall(text, { projectId: DEMO_PROJECT_ID, sid: sids[i] as string }, MAX_SHARED_CALL_BYTES) !== undefined);
     }, 'the entries are rewritten');
     expect((await a.gql(PAGE, { sids })).body.errors).toBeUndefined();
     expect(sids.map((sid) => stack.sim.stats.bySid.get(sid))).toEqual(sids.map(() => 1));
@@ -369,7 +364,7 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
       // Over MAX_SHARED_CALL_BYTES: refused before it leaves Redis.
       huge: () => ({ data: { big: 'z'.repeat(MAX_SHARED_CALL_BYTES + 1) } }),
     };
-    const errorsBefore = b.server.finalCalls.stats.redis.error;
+    const errorsBefore = b.server.stats().fetch.redis.error;
     const sids = Object.keys(forged).map((name) => `CAforged_${name}`);
     for (const [name, fields] of Object.entries(forged)) {
       const sid = `CAforged_${name}`;
@@ -390,12 +385,12 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     };
     expect(answer.body.data?.calls).toEqual(sids.map(expected));
     expect(sids.map((sid) => stack.sim.stats.bySid.get(sid))).toEqual(sids.map(() => 1));
-    expect(b.server.finalCalls.stats.redis.error - errorsBefore).toBe(sids.length);
+    expect(b.server.stats().fetch.redis.error - errorsBefore).toBe(sids.length);
     process.stderr.write(`[figures] ${sids.length} forged Redis values (one of 40 MB) read by another instance: answered from upstream in ${ms.toFixed(0)} ms\n`);
     // Rewritten with what B fetched: A now answers them from Redis, the same.
     await eventually(async () => {
       const values = await Promise.all(sids.map((sid) => client.get(`talkstack:call:${fingerprint}:${DEMO_PROJECT_ID}:${sid}`)));
-      return values.every((text, i) => text !== null && decodeSharedCall(text, { projectId: DEMO_PROJECT_ID, sid: sids[i] as string }) !== undefined);
+      return values.every((text, i) => text !== null && decodeSharedCall(text, { projectId: DEMO_PROJECT_ID, sid: sids[i] as string }, MAX_SHARED_CALL_BYTES) !== undefined);
     }, 'the entries are rewritten');
     const fromA = await a.gql<{ calls: Record<string, unknown>[] }>(DETAIL, { sids });
     expect(fromA.body).toEqual(answer.body);
@@ -482,58 +477,5 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
       `[figures] refresh of 100 final calls missing from memory (ms): Redis up ${ups.map((ms) => ms.toFixed(0)).join('/')} (the same page from Redis on the other instance: ${upShared.toFixed(0)}), ` +
         `Redis hanging ${hanging.toFixed(0)} then ${hangingAgain.toFixed(0)}, Redis down ${downs.map((ms) => ms.toFixed(0)).join('/')} (other instance ${downOther.toFixed(0)}); command timeout ${timeout} ms\n`,
     );
-  });
-});
-
-describe.skipIf(skipRedis)('with Redis: the cache at the fetchCall seam', () => {
-  let redisServer: RedisServer;
-  let redis: RedisConnection;
-  const credential = credentialOf(API_KEY_HEADERS);
-  const busy = ({ sid, projectId }: CallAddress): Call => mappedCall({ sid, projectId });
-
-  beforeAll(async () => {
-    requireRedis();
-    redisServer = await startRedis();
-    redis = new RedisConnection({ url: redisServer.url, keySecret: KEY_SECRET, logger: createLogger('silent') });
-    await eventually(() => redis.state === 'up', 'the connection is up');
-  });
-  afterAll(async () => {
-    redis?.close();
-    await redisServer?.stop();
-  });
-
-  it('concurrent lookups of one missing call share one Redis read and one upstream fetch', async () => {
-    let fetches = 0;
-    const upstream = shareFetchCall(async (address) => {
-      fetches++;
-      return busy(address);
-    });
-    const cached = cacheFinalCalls(upstream, { ttlSeconds: 3600, redis });
-    const address = { projectId: 'p:1/ä', sid: 'CAconcurrent' };
-    const answers = await Promise.all(Array.from({ length: 20 }, () => cached(address, credential)));
-    expect(fetches).toBe(1);
-    expect(new Set(answers).size).toBe(1);
-    expect(cached.stats.redis).toMatchObject({ hit: 0, miss: 1, error: 0 });
-    expect(cached.stats.memory).toEqual({ hit: 0, miss: 20 });
-    // Stored once, under the encoded project.
-    await eventually(async () => (await redisServer.client().exists(`talkstack:call:${redis.keyFingerprint(credential)}:${encodeURIComponent(address.projectId)}:CAconcurrent`)) === 1, 'written');
-    expect(cached.stats.redis.writeError).toBe(0);
-  });
-
-  it("a Redis hit is held no longer than the reader's own TTL rules allow, nor than the entry's expiry", async () => {
-    const write = cacheFinalCalls(async (address) => busy(address), { ttlSeconds: 3600, redis });
-    const address = { projectId: 'p', sid: 'CAcapped' };
-    await write(address, credential);
-    const key = `talkstack:call:${redis.keyFingerprint(credential)}:p:CAcapped`;
-    await eventually(async () => (await redisServer.client().exists(key)) === 1, 'written');
-    const shortLived = cacheFinalCalls(async () => {
-      throw new Error('must be answered from Redis');
-    }, { ttlSeconds: 30, redis });
-    const before = Date.now();
-    await shortLived(address, credential);
-    const expiresAt = shortLived.expiresAt(address, credential) ?? 0;
-    expect(expiresAt).toBeGreaterThan(before);
-    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 30_000);
-    expect(write.expiresAt(address, credential)).toBeGreaterThan(Date.now() + 3590_000);
   });
 });

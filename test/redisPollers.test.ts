@@ -13,13 +13,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Call, CallAddress } from '../src/calls/call.js';
-import { configWith, type Config } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { type PollChannel, pollKeyOf, pollSigningKeyOf, sealPollMessage } from '../src/redis/redisPollLease.js';
-import { CallPollers, type PollOutcome } from '../src/subscriptions/callPollers.js';
-import { createServer, type CallsServer } from '../src/server.js';
+import { sharedCallBytesLimit } from '../src/calls/callShape.js';
+import type { Config } from '../src/config/config.js';
+import { configWith } from './support/config.js';
+import { type PollChannel, sealPollMessage } from '../src/subscriptions/pollMessages.js';
+import { pollKeyOf, pollSigningKeyOf } from '../src/subscriptions/redisPollSharing.js';
+import { createServer, type CallsServer } from '../src/app.js';
+import { createLogger } from '../src/logging/logger.js';
 import { DEMO_API_KEY, DEMO_PROJECT_ID, type Simulator, startSimulator } from '../src/simulator/index.js';
-import { makeCredential } from '../src/talkstack/credentials.js';
+import { makeCredential } from '../src/identity/credential.js';
 import { startRedis, requireRedis, type RedisServer, skipRedis } from './support/redisServer.js';
 import { openSse, type SseSubscription, waitUntil } from './support/sse.js';
 import { mappedCall } from './support/callFixtures.js';
@@ -40,45 +42,6 @@ interface Instance {
 
 const polls = (sim: Simulator, sid: string) => sim.stats.bySid.get(sid) ?? 0;
 const ringing = (sid: string) => ({ status: 'ringing', callSid: sid });
-
-describe('call pollers: one failing listener', () => {
-  it('a listener that throws is skipped and logged without the payload; the others still get every outcome', async () => {
-    const logs: string[] = [];
-    let polls = 0;
-    const pollers = new CallPollers({
-      fetchCall: async (address) => {
-        polls++;
-        return { ...liveCall(address), upstreamStatus: `ringing` };
-      },
-      intervalMs: 20,
-      logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
-    });
-    const credential = makeCredential(undefined, DEMO_API_KEY);
-    if (!credential) throw new Error('no credential');
-    const address = { projectId: DEMO_PROJECT_ID, sid: 'CAthrowing' };
-    const got: PollOutcome[] = [];
-    const offThrowing = pollers.subscribe(credential, address, () => {
-      throw new TypeError('listener bug');
-    });
-    const off = pollers.subscribe(credential, address, (outcome) => void got.push(outcome));
-    try {
-      await waitUntil(() => got.length >= 3, 'three outcomes reached the second listener');
-      // Joining a poller that has the call: the throwing listener's copy is caught too.
-      const offLate = pollers.subscribe(credential, address, () => {
-        throw new TypeError('late listener bug');
-      });
-      offLate();
-    } finally {
-      offThrowing();
-      off();
-      await pollers.close();
-    }
-    expect(polls).toBeGreaterThanOrEqual(3);
-    const failures = logs.filter((line) => line.includes('subscriber failed'));
-    expect(failures.length).toBeGreaterThanOrEqual(4);
-    for (const line of failures) expect(line).not.toContain('CAthrowing');
-  });
-});
 
 function liveCall({ projectId, sid }: CallAddress): Call {
   return mappedCall({ sid, projectId, status: 'RINGING', upstreamStatus: 'ringing', isFinal: false });
@@ -125,7 +88,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     return subscriptions;
   }
 
-  const pollingFor = (list: Instance[]) => list.reduce((sum, instance) => sum + instance.server.pollers.active, 0);
+  const pollingFor = (list: Instance[]) => list.reduce((sum, instance) => sum + instance.server.stats().pollers.active, 0);
 
   /** Polls of `sid` (or as `count` says) over `intervals` poll intervals, per interval. */
   async function rateOver(count: () => number, intervals: number): Promise<number> {
@@ -168,7 +131,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     const [a, b] = [await startInstance(), await startInstance()] as [Instance, Instance];
     const subscriptions = [...(await watchMany(a, sid, 25)), ...(await watchMany(b, sid, 25))];
     await allGet(subscriptions, 0, 'RINGING');
-    expect([a.server.pollers.pollers, b.server.pollers.pollers]).toEqual([1, 1]);
+    expect([a.server.stats().pollers.pollers, b.server.stats().pollers.pollers]).toEqual([1, 1]);
     expect(pollingFor([a, b])).toBe(1);
 
     const rate = await rateOver(() => polls(sim, sid), 15);
@@ -181,7 +144,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     sim.setCall(DEMO_PROJECT_ID, sid, { status: 'completed', callSid: sid, seconds: 4, cost: 0.01 });
     await allGet(subscriptions, 2, 'COMPLETED');
     for (const subscription of subscriptions) await subscription.end();
-    await waitUntil(() => a.server.pollers.pollers + b.server.pollers.pollers === 0, 'both pollers stopped');
+    await waitUntil(() => a.server.stats().pollers.pollers + b.server.stats().pollers.pollers === 0, 'both pollers stopped');
   });
 
   it('a subscriber joining on the other instance gets the current call at once, without an upstream request', async () => {
@@ -197,7 +160,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     await allGet([late as SseSubscription<Watch>], 0, 'RINGING');
     expect(performance.now() - started).toBeLessThan(1000);
     expect(polls(sim, sid)).toBe(1);
-    expect([a.server.pollers.active, b.server.pollers.active]).toEqual([1, 0]);
+    expect([a.server.stats().pollers.active, b.server.stats().pollers.active]).toEqual([1, 0]);
   });
 
   it("the polling instance dies: another takes over within two intervals, and its subscribers keep getting updates", async () => {
@@ -208,7 +171,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     const onB = await watchMany(b, sid, 5);
     await allGet([...onA, ...onB], 0, 'RINGING');
     await waitUntil(() => pollingFor([a, b]) === 1, 'one instance polls');
-    const [holder, survivor, survivors] = a.server.pollers.active === 1 ? [a, b, onB] : [b, a, onA];
+    const [holder, survivor, survivors] = a.server.stats().pollers.active === 1 ? [a, b, onB] : [b, a, onA];
 
     // Right after a poll was answered (none in flight, so every later poll is the survivor's).
     const before = polls(sim, sid);
@@ -224,7 +187,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     console.log(`[figure] takeover after the polling instance died: next poll ${takeover} ms later (interval ${POLL_MS} ms, lease ${POLL_MS * 1.5} ms)`);
     // Two intervals, and some tolerance for timers in a process shared with the simulator.
     expect(takeover).toBeLessThanOrEqual(2 * POLL_MS + 100);
-    expect(survivor.server.pollers.active).toBe(1);
+    expect(survivor.server.stats().pollers.active).toBe(1);
 
     sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress', callSid: sid });
     await allGet(survivors, 1, 'IN_PROGRESS');
@@ -241,13 +204,13 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     const onB = await watchMany(b, sid, 2);
     await allGet([...onA, ...onB], 0, 'RINGING');
     await waitUntil(() => pollingFor([a, b]) === 1, 'one instance polls');
-    const [holder, survivor] = a.server.pollers.active === 1 ? [a, b] : [b, a];
+    const [holder, survivor] = a.server.stats().pollers.active === 1 ? [a, b] : [b, a];
     const before = polls(sim, sid);
     await waitUntil(() => polls(sim, sid) > before && sim.stats.inFlight === 0, 'a poll was answered');
     const closedAt = Date.now();
     const logged = sim.requestLog.length;
     await closeInstance(holder);
-    await waitUntil(() => survivor.server.pollers.active === 1, 'the other instance polls', POLL_MS * 4);
+    await waitUntil(() => survivor.server.stats().pollers.active === 1, 'the other instance polls', POLL_MS * 4);
     const nextPoll = () => sim.requestLog.slice(logged).find((entry) => entry.sid === sid);
     await waitUntil(() => nextPoll() !== undefined, 'the next poll', POLL_MS * 10);
     const handover = (nextPoll()?.at ?? 0) - closedAt;
@@ -265,7 +228,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     await waitUntil(() => pollingFor([a, b]) === 1, 'one instance polls');
 
     await redis.kill();
-    await waitUntil(() => a.server.pollers.active === 1 && b.server.pollers.active === 1, 'both instances poll for themselves', POLL_MS * 10);
+    await waitUntil(() => a.server.stats().pollers.active === 1 && b.server.stats().pollers.active === 1, 'both instances poll for themselves', POLL_MS * 10);
     const down = await rateOver(() => polls(sim, sid), 10);
     console.log(`[figure] Redis down, two instances: ${down.toFixed(2)} polls per interval`);
     expect(down).toBeGreaterThan(1.6);
@@ -297,7 +260,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     const theirs = [...(await watchMany(b, sid, 3, other)), ...(await watchMany(a, sid, 2, other))];
     await allGet(demo, 0, 'RINGING');
     await allGet(theirs, 0, 'IN_PROGRESS');
-    expect([a.server.pollers.pollers, b.server.pollers.pollers]).toEqual([2, 2]);
+    expect([a.server.stats().pollers.pollers, b.server.stats().pollers.pollers]).toEqual([2, 2]);
     expect(pollingFor([a, b])).toBe(2);
 
     const byKey = (key: string) => () => sim.requestLog.filter((entry) => entry.sid === sid && entry.apiKey === key).length;
@@ -358,7 +321,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     const credential = makeCredential(undefined, DEMO_API_KEY);
     if (!redisConnection || !credential) throw new Error('no Redis or credential');
     const address = { projectId: DEMO_PROJECT_ID, sid };
-    return { channel: pollKeyOf(redisConnection.keyFingerprint(credential), address), address, signingKey: pollSigningKeyOf(redisConnection) };
+    return { channel: pollKeyOf(redisConnection.keyFingerprint(credential), address), address, signingKey: pollSigningKeyOf(redisConnection), maxBytes: sharedCallBytesLimit(262_144) };
   }
 
   const FORGED_TEXT = 'Your account is suspended: call +1-555-SCAM';
@@ -409,7 +372,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     const subscriptions = [...(await watchMany(a, sid, 2)), ...(await watchMany(b, sid, 2))];
     await allGet(subscriptions, 0, 'RINGING');
     await waitUntil(() => pollingFor([a, b]) === 1, 'one instance polls');
-    const follower = a.server.pollers.active === 0 ? a : b;
+    const follower = a.server.stats().pollers.active === 0 ? a : b;
     const channel = channelOf(follower, sid);
     const client = redis.client();
     try {
@@ -459,7 +422,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
         const joined = performance.now();
         await waitUntil(() => performance.now() - joined >= POLL_MS, 'two ticks', POLL_MS * 5);
         expect(joiner.events, label).toEqual([]);
-        expect(c.server.pollers.active, label).toBe(0);
+        expect(c.server.stats().pollers.active, label).toBe(0);
         // The lease is free again: the joiner's instance takes it and polls the real call.
         await client.del(`${channel.channel}:lease`);
         const first = await joiner.payload(0);
@@ -467,7 +430,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
         expect(first.data?.callUpdates, label).toEqual({ sid, status: 'RINGING' });
         noForgedText([joiner]);
         joiner.close();
-        await waitUntil(() => c.server.pollers.pollers === 0, 'the poller stopped');
+        await waitUntil(() => c.server.stats().pollers.pollers === 0, 'the poller stopped');
         await client.del(`${channel.channel}:lease`, `${channel.channel}:last`);
       }
       expect(c.logs.filter((line) => /failed; it was|subscriber failed/.test(line))).toEqual([]);

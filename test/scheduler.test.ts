@@ -4,7 +4,8 @@
  * the simulator in upstreamScheduling.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { Cancellation, CancelledError } from '../src/talkstack/cancellation.js';
+import { FetchScope } from '../src/fetch/fetchScope.js';
+import { CancelledError } from '../src/talkstack/cancellation.js';
 import { type Release, UpstreamScheduler } from '../src/talkstack/scheduler.js';
 
 /** Resolves after every queued microtask and grant has run. */
@@ -17,20 +18,20 @@ describe('UpstreamScheduler', () => {
     const second = await scheduler.acquire('a');
     expect(first).toBeDefined();
     expect(scheduler.tryAcquire()).toBeUndefined();
-    expect(scheduler.inFlight).toBe(2);
+    expect(scheduler.stats.inFlight).toBe(2);
 
     let third: Release | undefined;
     void scheduler.acquire('a').then((release) => (third = release));
-    expect(scheduler.waiting).toBe(1);
+    expect(scheduler.stats.waiting).toBe(1);
     first?.();
     first?.(); // a second release must not free a slot it does not hold
     await settle();
     expect(third).toBeDefined();
-    expect(scheduler.inFlight).toBe(2);
-    expect(scheduler.waiting).toBe(0);
+    expect(scheduler.stats.inFlight).toBe(2);
+    expect(scheduler.stats.waiting).toBe(0);
     second();
     third?.();
-    expect(scheduler.inFlight).toBe(0);
+    expect(scheduler.stats.inFlight).toBe(0);
   });
 
   it('does not let tryAcquire overtake queued waiters', async () => {
@@ -40,7 +41,7 @@ describe('UpstreamScheduler', () => {
     held?.();
     expect(scheduler.tryAcquire()).toBeUndefined(); // the slot went to the waiter
     (await queued)();
-    expect(scheduler.inFlight).toBe(0);
+    expect(scheduler.stats.inFlight).toBe(0);
   });
 
   it('serves waiting tenants in turn, each in arrival order', async () => {
@@ -59,18 +60,18 @@ describe('UpstreamScheduler', () => {
       queue('other', 'o1'),
       queue('light', 'l2'),
     ];
-    expect(scheduler.waiting).toBe(8);
-    expect(scheduler.waitingTenants).toBe(3);
+    expect(scheduler.stats.waiting).toBe(8);
+    expect(scheduler.stats.waitingTenants).toBe(3);
     held?.();
     await Promise.all(all);
     expect(order).toEqual(['h1', 'l1', 'o1', 'h2', 'l2', 'h3', 'h4', 'h5']);
-    expect(scheduler.inFlight).toBe(0);
+    expect(scheduler.stats.inFlight).toBe(0);
   });
 
   it('drops a cancelled waiter from the queue: never granted, and its tenant loses its turn', async () => {
     const scheduler = new UpstreamScheduler(1);
     const held = scheduler.tryAcquire();
-    const cancellation = new Cancellation();
+    const cancellation = new FetchScope();
     const cancelled = scheduler.acquire('gone', cancellation);
     const served: string[] = [];
     const next = scheduler.acquire('stays').then((release) => {
@@ -79,22 +80,22 @@ describe('UpstreamScheduler', () => {
     });
     cancellation.cancel();
     await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
-    expect(scheduler.waiting).toBe(1);
-    expect(scheduler.waitingTenants).toBe(1);
+    expect(scheduler.stats.waiting).toBe(1);
+    expect(scheduler.stats.waitingTenants).toBe(1);
     held?.();
     await next;
     expect(served).toEqual(['stays']);
-    expect(scheduler.inFlight).toBe(0);
-    expect(scheduler.waiting).toBe(0);
+    expect(scheduler.stats.inFlight).toBe(0);
+    expect(scheduler.stats.waiting).toBe(0);
   });
 
   it('refuses work already cancelled, and a limit below 1', async () => {
     const scheduler = new UpstreamScheduler(1);
     const held = scheduler.tryAcquire();
-    const cancellation = new Cancellation();
+    const cancellation = new FetchScope();
     cancellation.cancel();
     await expect(scheduler.acquire('a', cancellation)).rejects.toBeInstanceOf(CancelledError);
-    expect(scheduler.waiting).toBe(0);
+    expect(scheduler.stats.waiting).toBe(0);
     held?.();
     expect(() => new UpstreamScheduler(0)).toThrow(RangeError);
   });

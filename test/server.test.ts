@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maskError } from '../src/errorMasking.js';
-import { UpstreamError } from '../src/errors.js';
+import { maskError } from '../src/graphql/errorMasking.js';
+import { UpstreamError } from '../src/calls/callDataErrors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_FILES } from '../src/graphiql/graphiqlAssets.js';
 import { DEMO_CALLS } from '../src/simulator/index.js';
 import { startStack, type Stack } from './support/stack.js';

@@ -62,7 +62,7 @@ describe('shared pollers on one instance', () => {
   });
   afterEach(async () => {
     for (const subscription of opened.splice(0)) subscription.close();
-    await waitUntil(() => stack.server.subscriptions.open === 0, 'every subscription was released');
+    await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'every subscription was released');
   });
   afterAll(() => stack?.close());
 
@@ -72,9 +72,9 @@ describe('shared pollers on one instance', () => {
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
     const subscriptions = await watchMany(stack, sid, 50);
     for (const subscription of subscriptions) expect((await subscription.payload(0)).data?.callUpdates).toEqual({ sid, status: 'RINGING' });
-    expect(server.pollers.pollers).toBe(1);
-    expect(server.pollers.active).toBe(1);
-    expect(server.pollers.subscribers).toBe(50);
+    expect(server.stats().pollers.pollers).toBe(1);
+    expect(server.stats().pollers.active).toBe(1);
+    expect(server.stats().pollers.subscribers).toBe(50);
 
     const rate = await pollsPerInterval(sim, sid, 20);
     console.log(`[figure] one instance, 50 subscribers of one call: ${rate.toFixed(2)} polls per interval (${POLL_MS} ms)`);
@@ -96,7 +96,7 @@ describe('shared pollers on one instance', () => {
       await subscription.end();
       expect(subscription.events.map((e) => e.event)).toEqual(['next', 'next', 'next', 'complete']);
     }
-    expect(server.pollers.pollers).toBe(0);
+    expect(server.stats().pollers.pollers).toBe(0);
   });
 
   it('the poller stops when the last subscriber leaves, not before; active goes back to 0', async () => {
@@ -107,14 +107,14 @@ describe('shared pollers on one instance', () => {
     for (const subscription of subscriptions) await subscription.payload(0);
 
     for (const subscription of subscriptions.slice(0, 4)) subscription.close();
-    await waitUntil(() => server.pollers.subscribers === 1, 'four left');
+    await waitUntil(() => server.stats().pollers.subscribers === 1, 'four left');
     const base = polls(sim, sid);
     await waitUntil(() => polls(sim, sid) >= base + 3, 'polling goes on for the last one');
-    expect(server.pollers.active).toBe(1);
+    expect(server.stats().pollers.active).toBe(1);
 
     subscriptions[4]?.close();
-    await waitUntil(() => server.pollers.pollers === 0, 'the poller stopped');
-    expect(server.pollers.active).toBe(0);
+    await waitUntil(() => server.stats().pollers.pollers === 0, 'the poller stopped');
+    expect(server.stats().pollers.active).toBe(0);
     expect(await pollingStops(sim, sid)).toBe(true);
   });
 
@@ -129,8 +129,8 @@ describe('shared pollers on one instance', () => {
       subscription?.close();
       // The upstream request is aborted: the simulator sees its client go.
       await waitUntil(() => sim.stats.inFlight === 0, 'the hanging poll was cancelled', 2000);
-      expect(server.pollers.pollers).toBe(0);
-      expect(server.sharedFetches.inFlight).toBe(0);
+      expect(server.stats().pollers.pollers).toBe(0);
+      expect(server.stats().fetch.coalescing.inFlight).toBe(0);
     } finally {
       fault.remove();
     }
@@ -163,6 +163,6 @@ describe('a late joiner', () => {
     expect((await late?.payload(0, 1000))?.data?.callUpdates).toEqual({ sid, status: 'RINGING' });
     expect(performance.now() - started).toBeLessThan(1000);
     expect(polls(sim, sid)).toBe(1);
-    expect(stack.server.pollers.subscribers).toBe(2);
+    expect(stack.server.stats().pollers.subscribers).toBe(2);
   });
 });

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_PROJECT_ID } from '../src/simulator/index.js';
-import { makeCredential } from '../src/talkstack/credentials.js';
+import { makeCredential } from '../src/identity/credential.js';
 import { createTracing } from '../src/tracing/tracing.js';
 import { openSse } from './support/sse.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -119,7 +119,7 @@ describe('with tracing on (span processors given)', () => {
     const spans = await spansWhen(exporter, (all) => named(all, 'talkstack.call').length >= 1 && named(all, 'graphql.operation').length >= 1);
     const credential = makeCredential(undefined, DEMO_API_KEY);
     const text = JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, status: span.status, events: span.events })));
-    for (const secret of [DEMO_API_KEY, credential?.id, credential?.tenant, sid, DEMO_PROJECT_ID]) expect(text).not.toContain(secret as string);
+    for (const secret of [DEMO_API_KEY, credential?.id, credential?.tenantId, sid, DEMO_PROJECT_ID]) expect(text).not.toContain(secret as string);
   });
 
   it('an operation name of 8,000 characters is exported cut to 256 (every attribute value is bounded)', async () => {

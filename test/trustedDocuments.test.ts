@@ -11,9 +11,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, configWith, loadConfig } from '../src/config.js';
-import { trustedDocumentPlugins } from '../src/limits/trustedDocuments.js';
-import { createServer } from '../src/server.js';
+import { ConfigError } from '../src/config/config.js';
+import { loadStartup } from '../src/config/startup.js';
+import { configWith } from './support/config.js';
+import { createServer } from '../src/app.js';
 import { DEMO_API_KEY, DEMO_PROJECT_ID } from '../src/simulator/index.js';
 import { WsConnection, wsUrlOf } from './support/graphqlWsClient.js';
 import { curlExamples, fetchLikeCurl } from './support/readmeCurl.js';
@@ -270,32 +271,32 @@ describe('PERSISTED_OPERATIONS_ONLY=true', () => {
     async function thrice(body: string): Promise<Answer[]> {
       const answers: Answer[] = [];
       for (let i = 0; i < 3; i++) {
-        const decided = stack.server.settledAnswers.decided;
-        const stored = stack.server.settledAnswers.stats.stored;
-        const hits = stack.server.settledAnswers.stats.hit;
+        const decided = stack.server.stats().settledAnswers.decided;
+        const stored = stack.server.stats().settledAnswers.stored;
+        const hits = stack.server.stats().settledAnswers.hit;
         answers.push(await post(stack, body));
         // Keeping is decided after the response has gone (a hit decides nothing).
-        await expect.poll(() => stack.server.settledAnswers.decided > decided || stack.server.settledAnswers.stats.hit > hits || stack.server.settledAnswers.stats.stored > stored).toBe(true);
+        await expect.poll(() => stack.server.stats().settledAnswers.decided > decided || stack.server.stats().settledAnswers.hit > hits || stack.server.stats().settledAnswers.stored > stored).toBe(true);
       }
       return answers;
     }
 
     it('never keeps a refused request', async () => {
-      const { stored, hit } = stack.server.settledAnswers.stats;
+      const { stored, hit } = stack.server.stats().settledAnswers;
       const answers = await thrice(JSON.stringify({ query: PAGE, variables: { sids: SIDS } }));
       for (const answer of answers) expectRefused(answer);
-      expect(stack.server.settledAnswers.stats).toMatchObject({ stored, hit });
+      expect(stack.server.stats().settledAnswers).toMatchObject({ stored, hit });
       expect(stack.sim.stats.requests).toBe(0);
     });
 
     it('answers a repeated trusted request from memory', async () => {
       const body = JSON.stringify({ documentId: idOf(PAGE), variables: { sids: SIDS } });
-      const { hit } = stack.server.settledAnswers.stats;
+      const { hit } = stack.server.stats().settledAnswers;
       const [first, second, third] = await thrice(body);
       expect(first?.status, first?.text).toBe(200);
       expect(second?.text).toBe(first?.text);
       expect(third?.text).toBe(first?.text);
-      expect(stack.server.settledAnswers.stats.hit).toBe(hit + 1);
+      expect(stack.server.stats().settledAnswers.hit).toBe(hit + 1);
     });
   });
 
@@ -461,13 +462,11 @@ describe('PERSISTED_OPERATIONS_ONLY=false (the default)', () => {
   });
 
   it('adds nothing to a request: no plugin, no manifest read', () => {
-    expect(trustedDocumentPlugins(undefined)).toEqual([]);
-    expect(off.server.config.trustedDocuments).toBeUndefined();
     // Yoga runs every onParams hook for every request: off has exactly the two fewer.
     const onParamsHooks = (stack: Stack) => (stack.server.yoga as unknown as { onParamsHooks: unknown[] }).onParamsHooks.length;
     expect(onParamsHooks(on) - onParamsHooks(off)).toBe(2);
     // An unreadable manifest is not even looked at when off.
-    expect(loadConfig({ PERSISTED_DOCUMENTS_FILE: join(directory, 'missing.json') }).trustedDocuments).toBeUndefined();
+    expect(loadStartup({ PERSISTED_DOCUMENTS_FILE: join(directory, 'missing.json') }).trustedDocuments).toBeUndefined();
   });
 });
 
@@ -492,12 +491,12 @@ describe('the README', () => {
 });
 
 describe('the manifest, read and verified at start-up', () => {
-  const onWith = (file: string) => () => loadConfig({ PERSISTED_OPERATIONS_ONLY: 'true', PERSISTED_DOCUMENTS_FILE: file });
+  const onWith = (file: string) => () => loadStartup({ PERSISTED_OPERATIONS_ONLY: 'true', PERSISTED_DOCUMENTS_FILE: file });
 
   it('reads the manifest codegen writes by default (examples/generated/persisted-documents.json)', () => {
-    const config = loadConfig({ PERSISTED_OPERATIONS_ONLY: 'true' });
+    const { config, trustedDocuments } = loadStartup({ PERSISTED_OPERATIONS_ONLY: 'true' });
     expect(config.persistedDocumentsFile).toBe('examples/generated/persisted-documents.json');
-    expect(config.trustedDocuments?.size).toBeGreaterThan(0);
+    expect(trustedDocuments?.size).toBeGreaterThan(0);
   });
 
   it('reads a manifest of this format, keyed by hex digest', () => {
@@ -527,7 +526,7 @@ describe('the manifest, read and verified at start-up', () => {
 
   it('is reported together with the other invalid settings', () => {
     try {
-      loadConfig({ PORT: 'x', PERSISTED_OPERATIONS_ONLY: 'true', PERSISTED_DOCUMENTS_FILE: join(directory, 'missing.json') });
+      loadStartup({ PORT: 'x', PERSISTED_OPERATIONS_ONLY: 'true', PERSISTED_DOCUMENTS_FILE: join(directory, 'missing.json') });
       expect.unreachable();
     } catch (error) {
       expect((error as ConfigError).problems.map((problem) => problem.variable)).toEqual(['PORT', 'PERSISTED_DOCUMENTS_FILE']);
@@ -541,7 +540,7 @@ describe('the manifest, read and verified at start-up', () => {
   });
 
   it('a real start (demo mode) with a good manifest: says so, serves documents by hash only', async () => {
-    const running = spawnNode(['--import', 'tsx', 'src/index.ts'], {
+    const running = spawnNode(['--import', 'tsx', 'src/main.ts'], {
       PERSISTED_OPERATIONS_ONLY: 'true',
       PERSISTED_DOCUMENTS_FILE: manifestFile,
       PORT: '0',
@@ -563,7 +562,7 @@ describe('the manifest, read and verified at start-up', () => {
   }, 20_000);
 
   it('a real start with a bad manifest: one line naming the variable, exit 1', async () => {
-    const running = spawnNode(['--import', 'tsx', 'src/index.ts'], {
+    const running = spawnNode(['--import', 'tsx', 'src/main.ts'], {
       PERSISTED_OPERATIONS_ONLY: 'true',
       PERSISTED_DOCUMENTS_FILE: writeManifest('tampered-start.json', JSON.stringify({ [idOf(PAGE)]: CALL })),
       PORT: '0',

@@ -39,10 +39,10 @@ const requestsBy = (stack: Stack, tenant: keyof typeof TENANTS) =>
 async function idle(stack: Stack, timeout = 2000): Promise<void> {
   await vi.waitFor(
     () => {
-      expect(stack.server.scheduler.waiting).toBe(0);
-      expect(stack.server.scheduler.inFlight).toBe(0);
-      expect(stack.server.sharedFetches.inFlight).toBe(0);
-      expect(stack.server.sharedFetches.waiters).toBe(0);
+      expect(stack.server.stats().upstream.waiting).toBe(0);
+      expect(stack.server.stats().upstream.inFlight).toBe(0);
+      expect(stack.server.stats().fetch.coalescing.inFlight).toBe(0);
+      expect(stack.server.stats().fetch.coalescing.waiters).toBe(0);
     },
     { timeout, interval: 10 },
   );
@@ -74,7 +74,7 @@ describe('fair slots', () => {
       ms: performance.now() - started,
     }));
     // Let the page fill every slot and queue the rest first.
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBeGreaterThan(20), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBeGreaterThan(20), { timeout: 2000, interval: 5 });
     const lightStarted = performance.now();
     const light = (await (await post(stack, 'light', CALL, { sid: single })).json()) as { data: { call: { status: string } } };
     const lightMs = performance.now() - lightStarted;
@@ -107,7 +107,7 @@ describe('work nobody waits for is not done', () => {
     storeCalls(stack, 'heavy', page);
     const controller = new AbortController();
     const request = post(stack, 'heavy', CALLS, { sids: page }, controller.signal).catch((error: unknown) => error);
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBeGreaterThan(20), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBeGreaterThan(20), { timeout: 2000, interval: 5 });
     controller.abort();
     await request;
     await idle(stack);
@@ -142,9 +142,9 @@ describe('work nobody waits for is not done', () => {
     stack.sim.injectFault(sid, { type: 'delay', ms: 300 });
     const leaving = new AbortController();
     const left = post(stack, 'heavy', CALL, { sid }, leaving.signal).catch((error: unknown) => error);
-    await vi.waitFor(() => expect(stack.server.sharedFetches.inFlight).toBe(1), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().fetch.coalescing.inFlight).toBe(1), { timeout: 2000, interval: 5 });
     const staying = post(stack, 'heavy', CALL, { sid }).then((response) => response.json());
-    await vi.waitFor(() => expect(stack.server.sharedFetches.waiters).toBe(2), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().fetch.coalescing.waiters).toBe(2), { timeout: 2000, interval: 5 });
     expect(stack.sim.stats.bySid.get(sid)).toBe(1);
     leaving.abort();
     await left;
@@ -161,7 +161,7 @@ describe('work nobody waits for is not done: subscriptions', () => {
     storeCalls(stack, 'heavy', held);
     for (const sid of held) stack.sim.injectFault(sid, { type: 'delay', ms: 400 });
     const holding = post(stack, 'heavy', CALLS, { sids: held }).then((response) => response.json());
-    await vi.waitFor(() => expect(stack.server.scheduler.inFlight).toBe(SLOTS), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.inFlight).toBe(SLOTS), { timeout: 2000, interval: 5 });
 
     const watched = sidsFor('watched', 20);
     for (const sid of watched) stack.sim.setCall(PROJECT, sid, { status: 'ringing' }, 'light');
@@ -174,10 +174,10 @@ describe('work nobody waits for is not done: subscriptions', () => {
         signal: subscriptions[i]?.signal,
       }).catch((error: unknown) => error),
     );
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBe(20), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBe(20), { timeout: 2000, interval: 5 });
     for (const subscription of subscriptions) subscription.abort();
     await Promise.all(streams);
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBe(0), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBe(0), { timeout: 2000, interval: 5 });
     await holding;
     await idle(stack);
     expect(watched.map((sid) => stack.sim.stats.bySid.get(sid) ?? 0)).toEqual(watched.map(() => 0));
@@ -196,8 +196,8 @@ describe('fair slots: who is a tenant', () => {
         body: JSON.stringify({ query: CALLS, variables: { sids } }),
       }).then((response) => response.json()),
     );
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBeGreaterThan(20), { timeout: 2000, interval: 5 });
-    expect(stack.server.scheduler.waitingTenants).toBe(1);
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBeGreaterThan(20), { timeout: 2000, interval: 5 });
+    expect(stack.server.stats().upstream.waitingTenants).toBe(1);
     const [sid] = sidsFor('fairJunk', 1) as [string];
     storeCalls(stack, 'light', [sid]);
     const started = performance.now();
@@ -211,11 +211,11 @@ describe('fair slots: who is a tenant', () => {
     storeCalls(stack, 'heavy', page);
     const controller = new AbortController();
     const request = post(stack, 'heavy', CALLS, { sids: page }, controller.signal).catch((error: unknown) => error);
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBe(400 - SLOTS), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBe(400 - SLOTS), { timeout: 2000, interval: 5 });
     const cpu = process.cpuUsage();
     controller.abort();
     await request;
-    await vi.waitFor(() => expect(stack.server.scheduler.waiting).toBe(0), { timeout: 2000, interval: 2 });
+    await vi.waitFor(() => expect(stack.server.stats().upstream.waiting).toBe(0), { timeout: 2000, interval: 2 });
     const used = process.cpuUsage(cpu);
     // Measured ≈ 15 ms; building 400 located GraphQL errors with stacks for it took ≈ 120 ms.
     expect((used.user + used.system) / 1000).toBeLessThan(60);

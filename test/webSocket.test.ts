@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID } from '../src/simulator/index.js';
-import { makeCredential } from '../src/talkstack/credentials.js';
+import { makeCredential } from '../src/identity/credential.js';
 import { MAX_CREDENTIAL_VALUE_LENGTH } from '../src/websocket/connectionCredential.js';
 import { upgradeStatus, WsConnection, type WsConnectionOptions, wsUrlOf } from './support/graphqlWsClient.js';
 import { openSse, type SseSubscription, waitUntil } from './support/sse.js';
@@ -20,7 +20,7 @@ const LISTED_ORIGIN = 'http://dashboard.example';
 const POLL_MS = 20;
 const KEY = { 'x-api-key': DEMO_API_KEY };
 const BEARER = `Bearer ${DEMO_BEARER_TOKEN}`;
-const KEY_TENANT = makeCredential(undefined, DEMO_API_KEY)?.tenant as string;
+const KEY_TENANT = makeCredential(undefined, DEMO_API_KEY)?.tenantId as string;
 
 const DONE_SID = 'CAws0000000000000000000000000001';
 const CALL_QUERY = `query One($sid: ID!) { call(sid: $sid) { sid projectId status isFinal durationSeconds cost recordings { url format } } }`;
@@ -48,7 +48,7 @@ function connect(stack: Stack, options: WsConnectionOptions = { connectionParams
 async function closeAll(stack: Stack): Promise<void> {
   for (const sse of sses.splice(0)) sse.close();
   await Promise.all(opened.splice(0).map((connection) => connection.close()));
-  await waitUntil(() => stack.server.subscriptions.open === 0, 'every subscription was released');
+  await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'every subscription was released');
 }
 
 /** A full garbage collection, for comparing heaps (V8's `gc`, exposed at run time). */
@@ -299,7 +299,7 @@ describe('GraphQL over WebSocket', () => {
       const closed = await ws.waitClosed();
       expect(ws.connected).toBe(false);
       expect(closed.code).not.toBe(1000);
-      expect(stack.server.webSockets.connections).toBe(0);
+      expect(stack.server.stats().webSocketConnections).toBe(0);
     });
 
     it('only the graphql-transport-ws subprotocol is accepted', async () => {
@@ -441,7 +441,7 @@ describe('GraphQL over WebSocket', () => {
       const ws = connect(stack);
       const second = ws.operation<Watch>(WATCH, { sid: b });
       expect((await second.payload(0)).data?.callUpdates.status).toBe('RINGING');
-      expect(stack.server.subscriptions.openFor(KEY_TENANT)).toBe(2);
+      expect((stack.server.stats().subscriptions.tenants.get(KEY_TENANT)?.open ?? 0)).toBe(2);
 
       const requestsBefore = stack.sim.stats.bySid.get(c) ?? 0;
       const refused = ws.operation<Watch>(WATCH, { sid: c });
@@ -454,11 +454,11 @@ describe('GraphQL over WebSocket', () => {
       ]);
       // A refused subscription costs no upstream request, and the others go on.
       expect(stack.sim.stats.bySid.get(c) ?? 0).toBe(requestsBefore);
-      expect(stack.server.subscriptions.openFor(KEY_TENANT)).toBe(2);
+      expect((stack.server.stats().subscriptions.tenants.get(KEY_TENANT)?.open ?? 0)).toBe(2);
 
       // The SSE one leaves: its slot is free for a WebSocket subscription.
       sse.close();
-      await waitUntil(() => stack.server.subscriptions.openFor(KEY_TENANT) === 1, 'the SSE slot was freed');
+      await waitUntil(() => (stack.server.stats().subscriptions.tenants.get(KEY_TENANT)?.open ?? 0) === 1, 'the SSE slot was freed');
       const third = ws.operation<Watch>(WATCH, { sid: c });
       expect((await third.payload(0)).data?.callUpdates.status).toBe('RINGING');
     });
@@ -472,11 +472,11 @@ describe('GraphQL over WebSocket', () => {
       const watch = ws.operation<Watch>(WATCH, { sid });
       await watch.payload(0);
       await waitUntil(() => (stack.sim.stats.bySid.get(sid) ?? 0) >= 3, 'a few polls happened');
-      expect(stack.server.subscriptions.open).toBe(1);
+      expect(stack.server.stats().subscriptions.open).toBe(1);
 
       ws.drop();
-      await waitUntil(() => stack.server.subscriptions.open === 0, 'the slot was freed');
-      await waitUntil(() => stack.server.webSockets.connections === 0, 'the server saw the socket close');
+      await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'the slot was freed');
+      await waitUntil(() => stack.server.stats().webSocketConnections === 0, 'the server saw the socket close');
       const polled = stack.sim.stats.bySid.get(sid) ?? 0;
       // Several poll intervals later, nobody polled it again.
       const deadline = Date.now() + POLL_MS * 10;
@@ -491,7 +491,7 @@ describe('GraphQL over WebSocket', () => {
       const watch = ws.operation<Watch>(WATCH, { sid });
       await watch.payload(0);
       watch.cancel();
-      await waitUntil(() => stack.server.subscriptions.open === 0, 'the slot was freed');
+      await waitUntil(() => stack.server.stats().subscriptions.open === 0, 'the slot was freed');
       const polled = stack.sim.stats.bySid.get(sid) ?? 0;
       const deadline = Date.now() + POLL_MS * 10;
       await waitUntil(() => Date.now() > deadline, 'ten poll intervals went by');
@@ -505,9 +505,9 @@ describe('GraphQL over WebSocket', () => {
       stack.sim.injectFault(sid, { type: 'hang' });
       const ws = connect(stack);
       const query = ws.operation(CALL_QUERY, { sid });
-      await waitUntil(() => stack.server.sharedFetches.inFlight === 1, 'the upstream request is in flight');
+      await waitUntil(() => stack.server.stats().fetch.coalescing.inFlight === 1, 'the upstream request is in flight');
       query.cancel();
-      await waitUntil(() => stack.server.sharedFetches.inFlight === 0, 'the upstream request nobody waits for was dropped');
+      await waitUntil(() => stack.server.stats().fetch.coalescing.inFlight === 0, 'the upstream request nobody waits for was dropped');
       // (The client completes its own sink when it cancels; the server sent nothing.)
       expect(query.nextEvents()).toEqual([]);
     });
@@ -556,8 +556,8 @@ describe('stopping', () => {
     expect(watch.events.map((event) => event.type)).toEqual(['next', 'complete']);
     expect(await watching.waitClosed()).toMatchObject({ code: 1001 });
     expect(await idle.waitClosed()).toMatchObject({ code: 1001 });
-    await waitUntil(() => stack.server.webSockets.connections === 0, 'the server saw both sockets close');
-    expect(stack.server.subscriptions.open).toBe(0);
+    await waitUntil(() => stack.server.stats().webSocketConnections === 0, 'the server saw both sockets close');
+    expect(stack.server.stats().subscriptions.open).toBe(0);
     expect(await upgradeStatus(wsUrlOf(stack.url), 'graphql-transport-ws')).toBe(503);
 
     const polled = stack.sim.stats.bySid.get(sid) ?? 0;
@@ -575,7 +575,7 @@ describe('stopping', () => {
     await stack.server.close();
     expect(Date.now() - started).toBeLessThan(2000);
     await ws.waitClosed();
-    await waitUntil(() => stack.server.webSockets.connections === 0, 'the server saw the socket close');
-    expect(stack.server.subscriptions.open).toBe(0);
+    await waitUntil(() => stack.server.stats().webSocketConnections === 0, 'the server saw the socket close');
+    expect(stack.server.stats().subscriptions.open).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import type { TargetName } from '../workloads.js';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export const TARGET_ENTRIES: Readonly<Record<TargetName, string>> = {
-  talkstack: here('../../src/index.js'),
+  talkstack: here('../../src/main.js'),
   'apollo-rest': here('../baselines/apollo-rest/main.js'),
   'yoga-minimal': here('../baselines/yoga-minimal/main.js'),
   'bare-proxy': here('../baselines/bare-proxy/main.js'),

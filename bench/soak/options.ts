@@ -27,7 +27,7 @@ export interface SoakOptions {
   maxRssGrowthPercent?: number;
   /** Seed of the operation mix, so a failing run can be replayed. Default: random. */
   seed?: number;
-  /** The compiled server entry. Default `dist/src/index.js` of this project. */
+  /** The compiled server entry. Default `dist/src/main.js` of this project. */
   serverEntry?: string;
   /** Bound on waiting for the server's banner. Default 15000. */
   startTimeoutMs?: number;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DEFAULT_SERVER_ENTRY = join(ROOT, 'dist', 'src', 'index.js');
+export const DEFAULT_SERVER_ENTRY = join(ROOT, 'dist', 'src', 'main.js');
 
 /** Non-demo banner: `Talkstack calls GraphQL API on http://127.0.0.1:1234/graphql …`. */
 const BANNER_URL = /\bon (http:\/\/127\.0\.0\.1:\d+)\/graphql\b/;

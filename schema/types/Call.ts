@@ -1,10 +1,11 @@
+import { resolveCallReference } from '../../resolvers/callEntity.js';
 import type { Call } from '../../src/calls/call.js';
 import { builder } from '../builder.js';
 import { CallStatusEnum } from './CallStatus.js';
 import { RecordingRef } from './Recording.js';
 import { ShiftDataRef } from './ShiftData.js';
 
-/** `Call` is a federation entity; its key and reference resolver are in `resolvers/callEntity.ts`. */
+/** `Call` is a federation entity (its key below); references are loaded by `resolvers/callEntity.ts`. */
 export const CallRef = builder.objectRef<Call>('Call').implement({
   description: 'A Talkstack call.',
   fields: (t) => ({
@@ -27,4 +28,9 @@ export const CallRef = builder.objectRef<Call>('Call').implement({
     }),
     data: t.expose('data', { type: 'JSONObject', description: 'the raw upstream `data` object ({} when absent)' }),
   }),
+});
+
+builder.asEntity(CallRef, {
+  key: builder.selection<{ projectId: string; sid: string }>('projectId sid'),
+  resolveReference: (reference, ctx) => resolveCallReference(reference, ctx),
 });

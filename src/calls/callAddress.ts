@@ -7,7 +7,7 @@
  * logs). Callers may pass `reject` to choose the error object (see resolvers/callLookup.ts,
  * which shares one per operation).
  */
-import { BadUserInputError } from '../errors.js';
+import { BadUserInputError } from './callDataErrors.js';
 import type { CallAddress } from './call.js';
 
 const SID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -16,9 +16,9 @@
  *   `MAX_DATA_DEPTH` (dataDepth.ts: what a cut leaves);
  * - the call returned is a new object of the known fields only, in mapCall's order: keys a
  *   value adds are dropped, so its JSON is what this server would have written;
- * - `MAX_SHARED_CALL_BYTES` bounds what a reader takes from shared storage at all (4 × the
- *   default UPSTREAM_MAX_BODY_BYTES: a mapped call is never much larger than its body);
- *   callers refuse larger values before parsing them.
+ * - `sharedCallBytesLimit(UPSTREAM_MAX_BODY_BYTES)` bounds what a reader takes from shared
+ *   storage at all (a mapped call is never much larger than its body); callers refuse larger
+ *   values before parsing them.
  * Only Redis reads pay for this: calls held in memory were checked, or mapped, already.
  */
 import type { Call, CallAddress, Recording, ShiftData } from './call.js';
@@ -26,8 +26,8 @@ import { type CallStatus, isFinalStatus, toCallStatus } from './callStatus.js';
 import { MAX_DATA_DEPTH } from './dataDepth.js';
 import { toCost, toDurationSeconds, toIsoDate, toPhoneNumber, toRecordings } from './mapCall.js';
 
-/** 4 × 262,144 (UPSTREAM_MAX_BODY_BYTES' default) */
-export const MAX_SHARED_CALL_BYTES = 4 * 262_144;
+/** The largest call value read back from shared storage (Redis) with `upstreamMaxBodyBytes`. */
+export const sharedCallBytesLimit = (upstreamMaxBodyBytes: number): number => 4 * upstreamMaxBodyBytes;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -39,3 +39,19 @@ export function graphiqlOptionsFactory(settings: GraphiQLPageSettings): () => Gr
     };
   };
 }
+
+/** GraphiQL's one tab outside demo mode (demo mode writes its own: demo/demoTabs.ts). */
+export const DEFAULT_TAB_DOCUMENT = `# Talkstack calls. Pass your credential in the Headers tab:
+# { "x-api-key": "..." } or { "Authorization": "Bearer ..." }
+query Call($sid: ID!, $projectId: ID) {
+  call(sid: $sid, projectId: $projectId) {
+    sid
+    status
+    isFinal
+    durationSeconds
+    cost
+    date
+    recordings { url format }
+  }
+}
+`;

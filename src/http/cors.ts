@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 
 export const CORS_ALLOWED_METHODS = 'POST, GET, OPTIONS';
 export const CORS_ALLOWED_HEADERS = 'content-type, accept, authorization, x-api-key, x-graphql-yoga-csrf, traceparent';

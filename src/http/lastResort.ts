@@ -5,19 +5,16 @@
  * - requests Node's parser refuses (a garbage request line, a header it cannot read, a
  *   request that took longer than the server's timeouts) get a short JSON answer instead of
  *   Node's bodiless one;
- * - anything thrown by the Node-layer handler gets a generic 500;
- * - anything thrown out of Yoga's request handler would reach @whatwg-node/server's own
- *   fallback, which answers `error.stack` as the body: a plugin wraps the handler so it
- *   gets the same generic 500 instead.
+ * - anything thrown by the Node-layer handler gets a generic 500 (what escapes Yoga's own
+ *   handler: graphql/lastResortErrors.ts).
  *
  * The error itself goes to the log (operators may see stacks; clients never).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
-import { INTERNAL_ERROR_MESSAGE } from '../errorMasking.js';
-import { answerError, errorBody, writeErrorToSocket } from './errorAnswer.js';
+import type { Logger } from '../logging/logger.js';
+import { INTERNAL_ERROR_MESSAGE } from '../graphql/errorMasking.js';
+import { answerError, writeErrorToSocket } from './errorAnswer.js';
 
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
 
@@ -65,33 +62,5 @@ export function guardRequests(listener: RequestListener, logger: Logger): Reques
       logger.error({ err: error }, 'request handler failed');
       answerInternalError(res);
     }
-  };
-}
-
-/**
- * A Yoga plugin (put it first) turning whatever escapes Yoga's handler into a generic 500,
- * before @whatwg-node/server would answer it with the stack trace.
- */
-export function useLastResortErrors(logger: Logger): Plugin {
-  type Handler = Parameters<NonNullable<Plugin['onRequest']>>[0]['requestHandler'];
-  // Placed first, the plugin always sees Yoga's own handler: wrap it once, not per request.
-  let inner: Handler | undefined;
-  let guarded: Handler | undefined;
-  return {
-    onRequest({ requestHandler, setRequestHandler, fetchAPI }) {
-      if (requestHandler !== inner || guarded === undefined) {
-        inner = requestHandler;
-        guarded = async (request, serverContext) => {
-          try {
-            return await requestHandler(request, serverContext);
-          } catch (error) {
-            logger.error({ err: error }, 'GraphQL request handler failed');
-            const body = errorBody(INTERNAL, INTERNAL_ERROR_MESSAGE);
-            return new fetchAPI.Response(body, { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' } });
-          }
-        };
-      }
-      setRequestHandler(guarded);
-    },
   };
 }

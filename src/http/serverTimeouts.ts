@@ -3,7 +3,7 @@
  * README, "Deploying").
  */
 import type { Server, ServerOptions } from 'node:http';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { RETRY_AFTER_CAP_MS } from '../talkstack/retryPolicy.js';
 
 /**

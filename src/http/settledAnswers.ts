@@ -33,9 +33,10 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import type { Call, CallAddress } from '../calls/call.js';
-import type { CallLoader } from '../calls/callLoader.js';
-import { type Credential, credentialFrom } from '../talkstack/credentials.js';
+import type { Call } from '../calls/call.js';
+import type { CallLoader } from '../fetch/callLoader.js';
+import { type Credential, credentialFrom } from '../identity/credential.js';
+import type { CallKey } from '../identity/keys.js';
 
 /** Larger bodies are not worth keying: pages of a few hundred sids stay well under it. */
 export const MAX_KEYED_BODY_BYTES = 64 * 1024;
@@ -44,10 +45,10 @@ export const DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 const SEEN_ONCE_MAX_BYTES = 4 * 1024 * 1024;
 const ENTRY_OVERHEAD_BYTES = 256;
 
-/** Where the fast path learns how long a call stays cached. */
+/** Where the fast path learns how long a call stays cached (fetch/fetchPipeline.ts). */
 export interface SettledCallSource {
-  /** ms (Date.now clock) until which `call` is what the cache of final calls answers; undefined if it is not */
-  settledUntil(address: CallAddress, credential: Credential, call: Call): number | undefined;
+  /** ms (Date.now clock) until which `call` is what the cache of final calls answers for `key`; undefined if it is not */
+  settledUntil(key: CallKey, call: Call): number | undefined;
 }
 
 export interface SettledAnswersOptions {
@@ -82,8 +83,23 @@ const headerOf = (req: IncomingMessage, name: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
+export interface SettledAnswersStats {
+  /** requests answered from memory */
+  readonly hit: number;
+  /** requests considered but not answered from memory */
+  readonly miss: number;
+  /** answers kept */
+  readonly stored: number;
+  /** answers held right now */
+  readonly size: number;
+  /** misses whose keeping has been decided (kept or not): what tests wait on */
+  readonly decided: number;
+}
+
 export class SettledAnswers {
-  readonly stats = { hit: 0, miss: 0, stored: 0 };
+  #hit = 0;
+  #miss = 0;
+  #stored = 0;
   readonly #answers: LRUCache<string, Answer>;
   readonly #watches = new WeakMap<IncomingMessage, Watch>();
   readonly #calls: SettledCallSource;
@@ -106,23 +122,8 @@ export class SettledAnswers {
     });
   }
 
-  /** answers held right now */
-  get size(): number {
-    return this.#answers.size;
-  }
-
-  /** misses whose keeping has been decided (kept or not), for tests to wait on */
-  get decided(): number {
-    return this.#decided;
-  }
-
-  /** for tests: the longest time left of a held answer to a request with this body */
-  remainingMs(body: string): number | undefined {
-    let longest: number | undefined;
-    for (const key of this.#answers.keys()) {
-      if (key.endsWith(`\u0000${body}`)) longest = Math.max(longest ?? 0, this.#answers.getRemainingTTL(key));
-    }
-    return longest;
+  get stats(): SettledAnswersStats {
+    return { hit: this.#hit, miss: this.#miss, stored: this.#stored, size: this.#answers.size, decided: this.#decided };
   }
 
   /**
@@ -152,27 +153,27 @@ export class SettledAnswers {
     if (credential === undefined) return next(req, res);
     const head = `${method}\u0000${credential.id}\u0000${req.url}\u0000${accept}\u0000${contentType}\u0000${req.headers[this.#csrfHeader] === undefined ? 0 : 1}\u0000`;
     if (method === 'GET') {
-      if (!this.#answerFromMemory(head, res)) this.#passOn(head, credential, req, res, next);
+      if (!this.#answerFromMemory(head, res)) this.#passOn(head, req, res, next);
       return;
     }
     readBody(req, declared, (body) => {
       const key = head + body.toString('latin1');
       if (this.#answerFromMemory(key, res)) return;
       (req as IncomingMessage & { body?: Buffer }).body = body;
-      this.#passOn(key, credential, req, res, next);
+      this.#passOn(key, req, res, next);
     });
   }
 
   #answerFromMemory(key: string, res: ServerResponse): boolean {
     const answer = this.#answers.get(key);
     if (answer === undefined) return false;
-    this.stats.hit++;
+    this.#hit++;
     res.writeHead(200, { ...answer.headers, 'content-length': answer.body.length }).end(answer.body);
     return true;
   }
 
-  #passOn(key: string, credential: Credential, req: IncomingMessage, res: ServerResponse, next: Next): void {
-    this.stats.miss++;
+  #passOn(key: string, req: IncomingMessage, res: ServerResponse, next: Next): void {
+    this.#miss++;
     if (!this.#seenOnce.delete(key)) {
       if (this.#seenOnceBytes + key.length > SEEN_ONCE_MAX_BYTES) {
         this.#seenOnce.clear();
@@ -193,12 +194,12 @@ export class SettledAnswers {
         this.#decided++;
         return;
       }
-      void this.#keepIfSettled(key, credential, loader, headers, body).finally(() => this.#decided++);
+      void this.#keepIfSettled(key, loader, headers, body).finally(() => this.#decided++);
     });
     next(req, res);
   }
 
-  async #keepIfSettled(key: string, credential: Credential, loader: CallLoader, headers: OutgoingHttpHeaders, body: Buffer): Promise<void> {
+  async #keepIfSettled(key: string, loader: CallLoader, headers: OutgoingHttpHeaders, body: Buffer): Promise<void> {
     let answered: Awaited<ReturnType<CallLoader['answered']>>;
     try {
       answered = await loader.answered();
@@ -207,8 +208,8 @@ export class SettledAnswers {
     }
     if (answered.length === 0) return;
     let until = Infinity;
-    for (const [address, call] of answered) {
-      const settled = call && this.#calls.settledUntil(address, credential, call);
+    for (const [callKey, call] of answered) {
+      const settled = call && this.#calls.settledUntil(callKey, call);
       if (!settled) return;
       if (settled < until) until = settled;
     }
@@ -217,7 +218,7 @@ export class SettledAnswers {
     const kept: OutgoingHttpHeaders = {};
     for (const name of REPLAYED) if (headers[name] !== undefined) kept[name] = headers[name];
     this.#answers.set(key, { headers: kept, body }, { ttl });
-    this.stats.stored++;
+    this.#stored++;
   }
 }
 

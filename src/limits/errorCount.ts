@@ -11,7 +11,7 @@
  */
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { IncrementalPayload } from '../incrementalPayloads.js';
+import type { IncrementalPayload } from '../graphql/incrementalPayloads.js';
 import { errorBudgetAcrossPayloads } from './incrementalErrors.js';
 
 export const TOO_MANY_ERRORS = 'TOO_MANY_ERRORS';

@@ -9,7 +9,7 @@
  * computed yet), so unlike the single result's, its message gives no count.
  */
 import { GraphQLError } from 'graphql';
-import type { ErrorHolder, IncrementalPayload } from '../incrementalPayloads.js';
+import type { ErrorHolder, IncrementalPayload } from '../graphql/incrementalPayloads.js';
 
 /**
  * One operation's error budget: call the returned function with each payload, in order.

@@ -6,7 +6,7 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { incrementalDirectiveRule } from './incrementalDirectiveRule.js';
 import { maxAliasesRule, maxDepthRule, VALIDATION_FAILED } from './operationLimits.js';
 

@@ -16,7 +16,7 @@
  * trusted documents as to any other. GraphQL over WebSocket skips `onParams`, so its
  * `onSubscribe` asks `trustedDocumentFor` (graphqlWs.ts): the same rule, the same code.
  *
- * Off, none of this exists: `trustedDocumentPlugins(undefined)` is empty.
+ * Off, none of this exists: the plugin list (graphql/plugins.ts) leaves `useTrustedDocuments` out.
  */
 import { type CustomErrorFactory, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { type DocumentNode, GraphQLError, Kind, parse } from 'graphql';
@@ -99,30 +99,35 @@ export function trustedDocumentFor(documents: TrustedDocuments, params: AskedFor
   return documents.get(digest) ?? unknownHash();
 }
 
-/** The plugins enforcing trusted documents over HTTP; none when `documents` is undefined (off). */
-export function trustedDocumentPlugins(documents: TrustedDocuments | undefined): Plugin[] {
-  if (documents === undefined) return [];
-  // Requests whose query text is a composition query; the plugin's arbitrary-operations
-  // check is given only the request, so this hook decides for it, with the params at hand.
+/**
+ * Trusted documents over HTTP: this plugin's `onParams` refuses query texts (composition
+ * queries aside), then Yoga's persisted-operations plugin, added right after it, swaps the hash
+ * for the document.
+ */
+export function useTrustedDocuments(documents: TrustedDocuments): Plugin {
+  // Requests whose query text is a composition query; the persisted-operations plugin's
+  // arbitrary-operations check is given only the request, so `onParams` decides for it.
   const compositionQueries = new WeakSet<Request>();
   const asError = (factory: () => GraphQLError): CustomErrorFactory => factory;
-  return [
-    {
-      onParams({ params, request }) {
-        if (params === null || typeof params !== 'object') throw noHash();
-        const { query } = params as AskedFor;
-        if (!isQueryText(query)) return;
-        if (typeof query === 'string' && isCompositionQuery(query)) compositionQueries.add(request);
-        else throw textRefused();
-      },
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(
+        usePersistedOperations({
+          allowArbitraryOperations: (request) => compositionQueries.has(request),
+          extractPersistedOperationId: (params, request) => digestOf((params as AskedFor).documentId ?? documentIdOfUrl(request) ?? askedId(params)) ?? null,
+          getPersistedOperation: (digest) => documents.get(digest) ?? null,
+          // The plugin's own codes (PERSISTED_QUERY_NOT_IN_LIST, …) come with HTTP 200: the
+          // contract's one code and 400 for every refusal instead (APQ clients know this code).
+          customErrors: { notFound: asError(unknownHash), keyNotFound: asError(noHash), persistedQueryOnly: asError(textRefused) },
+        }),
+      );
     },
-    usePersistedOperations({
-      allowArbitraryOperations: (request) => compositionQueries.has(request),
-      extractPersistedOperationId: (params, request) => digestOf((params as AskedFor).documentId ?? documentIdOfUrl(request) ?? askedId(params)) ?? null,
-      getPersistedOperation: (digest) => documents.get(digest) ?? null,
-      // The plugin's own codes (PERSISTED_QUERY_NOT_IN_LIST, …) come with HTTP 200: the
-      // contract's one code and 400 for every refusal instead (APQ clients know this code).
-      customErrors: { notFound: asError(unknownHash), keyNotFound: asError(noHash), persistedQueryOnly: asError(textRefused) },
-    }),
-  ];
+    onParams({ params, request }) {
+      if (params === null || typeof params !== 'object') throw noHash();
+      const { query } = params as AskedFor;
+      if (!isQueryText(query)) return;
+      if (typeof query === 'string' && isCompositionQuery(query)) compositionQueries.add(request);
+      else throw textRefused();
+    },
+  };
 }

@@ -19,7 +19,7 @@ import type { ExecutionArgs } from 'graphql';
 import { getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { Counter, type Registry } from 'prom-client';
-import { payloadHasErrors } from '../incrementalPayloads.js';
+import { payloadHasErrors } from '../graphql/incrementalPayloads.js';
 
 const OPERATION_TYPES = ['query', 'mutation', 'subscription', 'unknown'] as const;
 const OUTCOMES = ['success', 'error'] as const;

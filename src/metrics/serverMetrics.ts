@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { Registry } from 'prom-client';
 import { GraphQLMetrics } from './graphqlMetrics.js';
-import { type MetricSources, registerSourceMetrics } from './metricSources.js';
+import { registerSourceMetrics, type ServerStats } from './metricSources.js';
 import { PlainHistogram } from './plainHistogram.js';
 import { processMetricsRegistry } from './processMetrics.js';
 import { UpstreamMetrics } from './upstreamMetrics.js';
@@ -47,8 +47,8 @@ export function isMetricsPath(url: string | undefined): boolean {
   return url === METRICS_PATH || (url !== undefined && url.startsWith(`${METRICS_PATH}?`));
 }
 
-/** @param sources what to read at scrape time; called at each scrape, so it may name objects built later */
-export function createServerMetrics(sources: () => MetricSources): ServerMetrics {
+/** @param stats the server's stats, read at each scrape (so it may name objects built later) */
+export function createServerMetrics(stats: () => ServerStats): ServerMetrics {
   const registry = new Registry();
   const upstream = new UpstreamMetrics(registry);
   const batches = new PlainHistogram(
@@ -57,7 +57,7 @@ export function createServerMetrics(sources: () => MetricSources): ServerMetrics
     BATCH_SIZE_BUCKETS,
   ).registerIn(registry);
   const graphql = new GraphQLMetrics(registry);
-  registerSourceMetrics(registry, sources);
+  registerSourceMetrics(registry, stats);
   const processRegistry = processMetricsRegistry();
 
   const text = async () => {

@@ -18,9 +18,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '../logger.js';
-import type { RedisState } from '../readiness.js';
-import type { Credential } from '../talkstack/credentials.js';
+import type { Logger } from '../logging/logger.js';
+import type { RedisState } from '../lifecycle/readiness.js';
+import type { Credential } from '../identity/credential.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 200;
 const RECONNECT_DELAY_MS = 500;
@@ -101,10 +101,15 @@ export class RedisConnection {
   keyFingerprint(credential: Credential): string {
     let fingerprint = this.#fingerprints.get(credential);
     if (fingerprint === undefined) {
-      fingerprint = (this.#keySecret ? createHmac('sha256', this.#keySecret) : createHash('sha256')).update(credential.id).digest('base64url').slice(0, 32);
+      fingerprint = this.fingerprintOf(credential.id);
       this.#fingerprints.set(credential, fingerprint);
     }
     return fingerprint;
+  }
+
+  /** An HMAC of `name` under REDIS_KEY_SECRET (without it, a plain SHA-256): the same on every instance. */
+  fingerprintOf(name: string): string {
+    return (this.#keySecret ? createHmac('sha256', this.#keySecret) : createHash('sha256')).update(name).digest('base64url').slice(0, 32);
   }
 
   /** Ends both connections at once (pending commands fail). */

@@ -4,8 +4,8 @@
  * many subscriptions watch the call (`callUpdates` and `callsUpdates` alike).
  *
  * Contract:
- * - a poller polls upstream through the server's `fetchCall` seam (the cached one), on its own
- *   `OperationScope`, never through an operation's loader: polls are not an operation's calls
+ * - a poller polls through the fetch pipeline (fetch/fetchPipeline.ts: the caches included), on
+ *   its own `FetchScope`, never through an operation's loader: polls are not an operation's calls
  *   and do not count toward its MAX_CALLS_PER_REQUEST;
  * - it polls at once, then every `intervalMs` on a fixed schedule (a poll still in flight at a
  *   tick makes that tick skip it: polls of one call never overlap);
@@ -14,7 +14,7 @@
  *   (calls/watchCall.ts). A subscriber joining a poller that already has the call gets it at
  *   once, with no upstream request;
  * - the last subscriber leaving stops the poller at once: its timer is cleared and its
- *   in-flight poll cancelled (the shared fetch loses this waiter, see sharedFetchCall.ts);
+ *   in-flight poll cancelled (the shared fetch loses this waiter, see fetch/coalescing.ts);
  * - with a `PollSharing` (Redis), the poller polls upstream only while its share says this
  *   instance should (it holds the call's lease, or Redis is unreachable), publishes what it
  *   polled, and otherwise delivers what the instance polling it published.
@@ -23,13 +23,13 @@
  *   and skipped: the others still get the outcome, and nothing reaches the timer or the
  *   Redis 'message' handler that delivered it.
  *
- * `active`, `pollers` and `subscribers` are plain getters, read when metrics are scraped.
+ * `stats` is read when metrics are scraped.
  */
-import type { Call, CallAddress } from '../calls/call.js';
-import type { FetchCall } from '../calls/callLoader.js';
-import { OperationScope } from '../calls/operationScope.js';
-import type { Logger } from '../logger.js';
-import type { Credential } from '../talkstack/credentials.js';
+import type { Call } from '../calls/call.js';
+import type { FetchCall } from '../fetch/fetchCall.js';
+import { FetchScope } from '../fetch/fetchScope.js';
+import type { CallKey } from '../identity/keys.js';
+import type { Logger } from '../logging/logger.js';
 
 /** What one poll of a call gave. `snapshot` is the call's JSON: how subscribers tell a change. */
 export type PollOutcome =
@@ -38,6 +38,15 @@ export type PollOutcome =
   | { readonly kind: 'failed'; readonly error: unknown };
 
 export type PollListener = (outcome: PollOutcome) => void;
+
+export interface PollerStats {
+  /** pollers this instance is polling upstream for right now */
+  readonly active: number;
+  /** pollers of this instance, those fed by another instance included */
+  readonly pollers: number;
+  /** subscribers of all pollers (a `callsUpdates` counts once per distinct call) */
+  readonly subscribers: number;
+}
 
 /** One poller's place in the cluster (see redis/redisPollLease.ts). */
 export interface PollShare {
@@ -62,7 +71,7 @@ export interface PollShareHooks {
 export interface PollSharing {
   /** how often pollers tick (the lease is renewed or tried at each tick); polls stay `intervalMs` apart */
   tickMs(intervalMs: number): number;
-  join(credential: Credential, address: CallAddress, intervalMs: number, hooks: PollShareHooks): PollShare;
+  join(key: CallKey, intervalMs: number, hooks: PollShareHooks): PollShare;
 }
 
 export interface CallPollersOptions {
@@ -95,35 +104,23 @@ export class CallPollers {
     this.#sharing = sharing;
   }
 
-  /** pollers this instance is polling upstream for right now */
-  get active(): number {
+  get stats(): PollerStats {
     let active = 0;
     for (const poller of this.#pollers.values()) if (poller.polling) active++;
-    return active;
-  }
-
-  /** pollers of this instance, those fed by another instance included */
-  get pollers(): number {
-    return this.#pollers.size;
-  }
-
-  /** subscribers of all pollers (a `callsUpdates` counts once per distinct call) */
-  get subscribers(): number {
-    return this.#subscribers;
+    return { active, pollers: this.#pollers.size, subscribers: this.#subscribers };
   }
 
   /**
-   * `listener` gets every outcome of the (credential, call) poller from now on, and the latest
-   * call at once when the poller has one. Returns the function that takes it off; the last one
-   * off stops the poller.
+   * `listener` gets every outcome of the poller of `key` from now on, and the latest call at
+   * once when the poller has one. Returns the function that takes it off; the last one off
+   * stops the poller.
    */
-  subscribe(credential: Credential, address: CallAddress, listener: PollListener): () => void {
-    const key = `${credential.id}\u0000${address.projectId}\u0000${address.sid}`;
-    let poller = this.#pollers.get(key);
+  subscribe(key: CallKey, listener: PollListener): () => void {
+    let poller = this.#pollers.get(key.id);
     const isNew = !poller;
     if (!poller) {
-      poller = new CallPoller(credential, { projectId: address.projectId, sid: address.sid }, this.#fetchCall, this.#intervalMs, this.#logger);
-      this.#pollers.set(key, poller);
+      poller = new CallPoller(key, this.#fetchCall, this.#intervalMs, this.#logger);
+      this.#pollers.set(key.id, poller);
     }
     const current = poller;
     current.listeners.add(listener);
@@ -137,7 +134,7 @@ export class CallPollers {
       this.#subscribers--;
       current.listeners.delete(listener);
       if (current.listeners.size > 0) return;
-      if (this.#pollers.get(key) === current) this.#pollers.delete(key);
+      if (this.#pollers.get(key.id) === current) this.#pollers.delete(key.id);
       const closing = current.stop();
       this.#closing.add(closing);
       void closing.finally(() => this.#closing.delete(closing));
@@ -160,8 +157,7 @@ class CallPoller {
   readonly listeners = new Set<PollListener>();
   /** the last call polled or received: what a joining subscriber gets at once */
   latest: Extract<PollOutcome, { kind: 'call' }> | undefined;
-  readonly #controller = new AbortController();
-  readonly #scope = new OperationScope(this.#controller.signal);
+  readonly #scope = new FetchScope();
   #share: PollShare | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inFlight = false;
@@ -169,8 +165,7 @@ class CallPoller {
   #stopped = false;
 
   constructor(
-    readonly credential: Credential,
-    readonly address: CallAddress,
+    readonly key: CallKey,
     readonly fetchCall: FetchCall,
     readonly intervalMs: number,
     readonly logger: Logger | undefined,
@@ -185,7 +180,7 @@ class CallPoller {
     this.#timer = setInterval(this.#tick, tickMs);
     this.#timer.unref();
     if (sharing) {
-      this.#share = sharing.join(this.credential, this.address, this.intervalMs, { deliver: this.#deliverShared, wake: this.#pollIfDue });
+      this.#share = sharing.join(this.key, this.intervalMs, { deliver: this.#deliverShared, wake: this.#pollIfDue });
     }
     this.#pollIfDue();
   }
@@ -194,7 +189,7 @@ class CallPoller {
     if (this.#stopped) return Promise.resolve();
     this.#stopped = true;
     clearInterval(this.#timer);
-    this.#controller.abort();
+    this.#scope.cancel();
     return this.#share?.close() ?? Promise.resolve();
   }
 
@@ -215,7 +210,7 @@ class CallPoller {
     this.#lastPollAt = performance.now();
     let outcome: PollOutcome;
     try {
-      const call = await this.fetchCall(this.address, this.credential, this.#scope);
+      const call = await this.fetchCall(this.key, this.#scope);
       outcome = call ? { kind: 'call', call, snapshot: callSnapshotOf(call) } : { kind: 'not-found' };
     } catch (error) {
       outcome = { kind: 'failed', error };

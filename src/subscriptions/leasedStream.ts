@@ -7,7 +7,7 @@
  * is paused in an `await` (a poll in flight), and a generator never started does not run its
  * `finally` at all, so neither the client leaving nor `completeAll` could end it promptly.
  */
-import { TooManySubscriptionsError } from '../errors.js';
+import type { CallKey } from '../identity/keys.js';
 import type { SubscriptionLease, SubscriptionRegistry, SubscriptionTransport } from './subscriptionRegistry.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -85,10 +85,10 @@ export function leasedStream<T>(source: AsyncIterator<T>, lease: SubscriptionLea
 
 /** Who opens a subscription, for which calls, and how its events travel. */
 export interface LeaseRequest {
-  /** the paying key (`Credential.tenant`) */
-  credentialId: string;
-  /** keys from `watchedCallKey` */
-  calls: readonly string[];
+  /** the paying key (`Credential.tenantId`) */
+  tenantId: string;
+  /** the calls watched, each with the credential it is polled with */
+  calls: readonly CallKey[];
   transport: SubscriptionTransport;
 }
 
@@ -99,12 +99,11 @@ export interface LeaseRequest {
  */
 export function openLeasedStream<T>(
   registry: SubscriptionRegistry,
-  { credentialId, calls, transport }: LeaseRequest,
+  { tenantId, calls, transport }: LeaseRequest,
   clientSignal: AbortSignal | undefined,
   start: (signal: AbortSignal) => AsyncIterator<T>,
 ): AsyncIterableIterator<T> {
-  const lease = registry.acquire(credentialId, calls, transport);
-  if (lease instanceof TooManySubscriptionsError) throw lease;
+  const lease = registry.acquire(tenantId, calls, transport);
   let source: AsyncIterator<T>;
   try {
     source = start(lease.signal);

@@ -11,22 +11,23 @@
  * one it came by, for `activeByTransport`), and a subscription over many calls
  * (`callsUpdates`) is one subscription watching each of its distinct calls.
  *
- * Both caps count per tenant (the paying key, `Credential.tenant`), but what a watched call
- * costs is a poller, and pollers are per exact credential (`Credential.id`: both headers) and
- * call. So a watched call is a (credential id, projectId, sid) triple (`watchedCallKey`): one
- * call watched under two header pairs (one x-api-key, two Authorization values) is two pollers
- * and counts twice toward the tenant's MAX_WATCHED_CALLS_PER_CREDENTIAL. Otherwise one key sent
- * with ever-different junk Authorization values would multiply the polling of its calls past
- * the cap.
+ * Both caps count per tenant (the paying key, `Credential.tenantId`), but what a watched call
+ * costs is a poller, and pollers are per call key (identity/keys.ts: the exact credential, both
+ * headers, and the call). So one call watched under two header pairs (one x-api-key, two
+ * Authorization values) is two pollers and counts twice toward the tenant's
+ * MAX_WATCHED_CALLS_PER_CREDENTIAL. Otherwise one key sent with ever-different junk
+ * Authorization values would multiply the polling of its calls past the cap.
+ *
+ * A refusal throws TooManySubscriptionsError and takes nothing.
  */
-import type { CallAddress } from '../calls/call.js';
-import type { Config } from '../config.js';
-import { TooManySubscriptionsError } from '../errors.js';
+import type { CallKey } from '../identity/keys.js';
+import type { Config } from '../config/config.js';
+import { TooManySubscriptionsError } from '../calls/callDataErrors.js';
 
 export interface SubscriptionLimits {
   /** open subscriptions per credential */
   readonly perCredential: number;
-  /** distinct (credential id, call) pollers one tenant's subscriptions hold at once */
+  /** distinct call keys (pollers) one tenant's subscriptions hold at once */
   readonly watchedCallsPerCredential: number;
   /** open subscriptions of the whole instance */
   readonly total: number;
@@ -41,6 +42,15 @@ export const subscriptionLimitsOf = (config: Config): SubscriptionLimits => ({
 /** How a subscription's events reach its client. */
 export type SubscriptionTransport = 'sse' | 'ws';
 
+export interface SubscriptionStats {
+  /** open subscriptions of this instance */
+  readonly open: number;
+  /** per tenant with an open subscription: its open subscriptions and distinct watched calls (what the caps bound) */
+  readonly tenants: ReadonlyMap<string, { readonly open: number; readonly watched: number }>;
+  /** open subscriptions per transport (`talkstack_subscriptions_active{transport}`) */
+  readonly byTransport: Readonly<Record<SubscriptionTransport, number>>;
+}
+
 /** One open subscription's hold on the registry. */
 export interface SubscriptionLease {
   /**
@@ -52,81 +62,69 @@ export interface SubscriptionLease {
   release(): void;
 }
 
-/**
- * How a watched call is told apart from others: by the credential it is polled with
- * (`Credential.id`) and its address, as its poller is.
- */
-// The id is base64url and a well-formed sid has no ':', so no triple spells another's key.
-export const watchedCallKey = (credentialId: string, { sid, projectId }: CallAddress): string => `${credentialId}:${sid}:${projectId}`;
-
-interface CredentialUsage {
+interface TenantUsage {
   subscriptions: number;
-  /** call key → how many of this credential's open subscriptions watch it */
+  /** call key id → how many of this tenant's open subscriptions watch it */
   readonly watched: Map<string, number>;
 }
 
 export class SubscriptionRegistry {
   readonly #limits: SubscriptionLimits;
   readonly #leases = new Set<Lease>();
-  // Entries are removed when a credential's last subscription ends: memory follows what is
-  // open, not how many credentials were ever seen.
-  readonly #usage = new Map<string, CredentialUsage>();
+  // Entries are removed when a tenant's last subscription ends: memory follows what is
+  // open, not how many tenants were ever seen.
+  readonly #usage = new Map<string, TenantUsage>();
   readonly #byTransport: Record<SubscriptionTransport, number> = { sse: 0, ws: 0 };
 
   constructor(limits: SubscriptionLimits) {
     this.#limits = limits;
   }
 
-  /** open subscriptions of this instance */
-  get open(): number {
-    return this.#leases.size;
+  get stats(): SubscriptionStats {
+    const tenants = new Map<string, { open: number; watched: number }>();
+    for (const [tenantId, usage] of this.#usage) tenants.set(tenantId, { open: usage.subscriptions, watched: usage.watched.size });
+    return { open: this.#leases.size, tenants, byTransport: { ...this.#byTransport } };
   }
 
-  /** open subscriptions per transport (for `talkstack_subscriptions_active{transport}`) */
-  get activeByTransport(): Readonly<Record<SubscriptionTransport, number>> {
-    return { ...this.#byTransport };
+  /** open subscriptions of one tenant (`Credential.tenantId`) */
+  openFor(tenantId: string): number {
+    return this.#usage.get(tenantId)?.subscriptions ?? 0;
   }
 
-  /** open subscriptions of one credential (by its paying key, `Credential.tenant`) */
-  openFor(credentialId: string): number {
-    return this.#usage.get(credentialId)?.subscriptions ?? 0;
-  }
-
-  /** distinct watched calls (keys of `watchedCallKey`) of one tenant's open subscriptions */
-  watchedBy(credentialId: string): number {
-    return this.#usage.get(credentialId)?.watched.size ?? 0;
+  /** distinct watched call keys of one tenant's open subscriptions */
+  watchedBy(tenantId: string): number {
+    return this.#usage.get(tenantId)?.watched.size ?? 0;
   }
 
   /**
-   * A lease for one subscription of `credentialId` (a `Credential.tenant`: the paying key) watching `calls`
-   * (keys from `watchedCallKey`; duplicates count once) over `transport`, or the refusal, which
-   * takes nothing.
+   * A lease for one subscription of the tenant `tenantId` watching `calls` (duplicates count
+   * once) over `transport`. Throws TooManySubscriptionsError, taking nothing, past a cap.
    */
-  acquire(credentialId: string, calls: readonly string[], transport: SubscriptionTransport = 'sse'): SubscriptionLease | TooManySubscriptionsError {
-    const usage = this.#usage.get(credentialId);
+  acquire(tenantId: string, calls: readonly CallKey[], transport: SubscriptionTransport = 'sse'): SubscriptionLease {
+    const usage = this.#usage.get(tenantId);
     const limits = this.#limits;
     if ((usage?.subscriptions ?? 0) >= limits.perCredential) {
-      return new TooManySubscriptionsError(
+      throw new TooManySubscriptionsError(
         `This credential already has ${limits.perCredential} open subscriptions (MAX_SUBSCRIPTIONS_PER_CREDENTIAL); close one first.`,
       );
     }
-    const distinct = [...new Set(calls)];
+    const distinct = [...new Set(calls.map((key) => key.id))];
     const watched = usage?.watched.size ?? 0;
     const added = usage ? distinct.filter((key) => !usage.watched.has(key)).length : distinct.length;
     if (watched + added > limits.watchedCallsPerCredential) {
-      return new TooManySubscriptionsError(
+      throw new TooManySubscriptionsError(
         `This subscription would make this credential watch more than ${limits.watchedCallsPerCredential} distinct calls at once (MAX_WATCHED_CALLS_PER_CREDENTIAL).`,
       );
     }
     if (this.#leases.size >= limits.total) {
-      return new TooManySubscriptionsError('This server has as many open subscriptions as it takes (MAX_SUBSCRIPTIONS); try again later.');
+      throw new TooManySubscriptionsError('This server has as many open subscriptions as it takes (MAX_SUBSCRIPTIONS); try again later.');
     }
 
     const held = usage ?? { subscriptions: 0, watched: new Map<string, number>() };
-    if (!usage) this.#usage.set(credentialId, held);
+    if (!usage) this.#usage.set(tenantId, held);
     held.subscriptions++;
     for (const key of distinct) held.watched.set(key, (held.watched.get(key) ?? 0) + 1);
-    const lease = new Lease(() => this.#release(lease, credentialId, held, distinct, transport));
+    const lease = new Lease(() => this.#release(lease, tenantId, held, distinct, transport));
     this.#leases.add(lease);
     this.#byTransport[transport]++;
     return lease;
@@ -144,7 +142,7 @@ export class SubscriptionRegistry {
     return leases.length;
   }
 
-  #release(lease: Lease, credentialId: string, usage: CredentialUsage, calls: readonly string[], transport: SubscriptionTransport): void {
+  #release(lease: Lease, tenantId: string, usage: TenantUsage, calls: readonly string[], transport: SubscriptionTransport): void {
     this.#leases.delete(lease);
     this.#byTransport[transport]--;
     usage.subscriptions--;
@@ -153,7 +151,7 @@ export class SubscriptionRegistry {
       if (left === 0) usage.watched.delete(key);
       else usage.watched.set(key, left);
     }
-    if (usage.subscriptions === 0) this.#usage.delete(credentialId);
+    if (usage.subscriptions === 0) this.#usage.delete(tenantId);
   }
 }
 

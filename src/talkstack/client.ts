@@ -18,9 +18,9 @@ import {
   UpstreamBadResponseError,
   UpstreamError,
   UpstreamTimeoutError,
-} from '../errors.js';
+} from '../calls/callDataErrors.js';
 import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
-import { type Credential } from './credentials.js';
+import { type Credential } from '../identity/credential.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
 import { backoffMs, isTableStatus, retryAfterMs } from './retryPolicy.js';
 import type { UpstreamScheduler } from './scheduler.js';
@@ -172,7 +172,7 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
       const headers = credential.upstreamHeaders;
       for (let retry = 0; ; retry++) {
         if (cancellation?.cancelled) throw CANCELLED_ERROR;
-        const release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.tenant, cancellation));
+        const release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.tenantId, cancellation));
         const span = tracer?.start(request, retry + 1, headers);
         const sentAt = recorder ? performance.now() : 0;
         let outcome: TryOutcome;

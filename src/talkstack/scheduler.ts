@@ -11,11 +11,20 @@
  *   `CancelledError`) and is never granted a slot;
  * - `Release` is idempotent: a `finally` that runs twice cannot free a slot it does not hold.
  *
- * A tenant is `Credential.tenant`: the unit whose rate limit and bill upstream are shared.
+ * A tenant is `Credential.tenantId` (identity/keys.ts): the unit whose rate limit and bill upstream are shared.
  */
 import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
 
 export type Release = () => void;
+
+export interface SchedulerStats {
+  /** slots held right now (upstream tries in flight) */
+  readonly inFlight: number;
+  /** callers queued for a slot right now (cancelled ones excluded) */
+  readonly waiting: number;
+  /** tenants with at least one caller queued */
+  readonly waitingTenants: number;
+}
 
 interface Waiter {
   readonly grant: (release: Release) => void;
@@ -61,19 +70,8 @@ export class UpstreamScheduler {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
   }
 
-  /** Slots held right now (upstream tries in flight). */
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
-  /** Callers queued for a slot right now (cancelled ones excluded). */
-  get waiting(): number {
-    return this.#waiting;
-  }
-
-  /** Tenants with at least one caller queued. */
-  get waitingTenants(): number {
-    return this.#turns.size;
+  get stats(): SchedulerStats {
+    return { inFlight: this.#inFlight, waiting: this.#waiting, waitingTenants: this.#turns.size };
   }
 
   /** A slot now if one is free and nobody waits for one, else undefined. No promise made. */

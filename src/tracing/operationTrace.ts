@@ -5,15 +5,16 @@
  *
  * Parenting is explicit, not through AsyncLocalStorage (which would add a hook to every
  * promise of the process): the batch notes its span beside each call address it asks for
- * (`CallParents`, a WeakMap keyed by the address object), and the client's tracer
- * (callTracing.ts) finds it there for every try of that address. The address object travels
- * unchanged down the fetchCall seam (cache of final calls → shared fetches → client), so
- * concurrent operations never see each other's spans. A fetch shared by several operations
- * (sharedFetchCall.ts) is the one the first operation started with its own address: its call
+ * (`CallParents`, a WeakMap keyed by the address object of the call key), and the client's
+ * tracer (callTracing.ts) finds it there for every try of that address. The call key travels
+ * unchanged down the fetch pipeline (fetch/fetchPipeline.ts) to the client, so concurrent
+ * operations never see each other's spans. A fetch shared by several operations
+ * (fetch/coalescing.ts) is the one the first operation started with its own address: its call
  * spans belong to that operation; the others' batches show no call span for that call.
  */
 import { type Context, type Tracer, trace } from '@opentelemetry/api';
-import type { Call, CallAddress } from '../calls/call.js';
+import type { Call } from '../calls/call.js';
+import type { CallKey } from '../identity/keys.js';
 
 /** The batch span context each traced call address was asked for in. */
 export type CallParents = WeakMap<object, Context>;
@@ -31,12 +32,12 @@ export class OperationTrace {
     private readonly parents: CallParents,
   ) {}
 
-  /** Fetches each address with `fetch` inside one batch span. */
-  batch(addresses: readonly CallAddress[], fetch: (address: CallAddress) => Promise<Call | null>): Array<Promise<Call | null>> {
-    const span = this.tracer.startSpan(BATCH_SPAN, { attributes: { [BATCH_SIZE_ATTRIBUTE]: addresses.length } }, this.context);
+  /** Fetches each call key with `fetch` inside one batch span. */
+  batch(keys: readonly CallKey[], fetch: (key: CallKey) => Promise<Call | null>): Array<Promise<Call | null>> {
+    const span = this.tracer.startSpan(BATCH_SPAN, { attributes: { [BATCH_SIZE_ATTRIBUTE]: keys.length } }, this.context);
     const batchContext = trace.setSpan(this.context, span);
-    for (const address of addresses) this.parents.set(address, batchContext);
-    const results = addresses.map(fetch);
+    for (const key of keys) this.parents.set(key.address, batchContext);
+    const results = keys.map(fetch);
     void Promise.allSettled(results).then(() => span.end());
     return results;
   }

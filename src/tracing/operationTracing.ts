@@ -16,8 +16,8 @@
 import { type Context as OtelContext, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getOperationAST, type DocumentNode } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { CallLoader } from '../calls/callLoader.js';
-import { payloadHasErrors } from '../incrementalPayloads.js';
+import type { CallLoader } from '../fetch/callLoader.js';
+import { payloadHasErrors } from '../graphql/incrementalPayloads.js';
 import { type CallParents, OperationTrace } from './operationTrace.js';
 import type { TracingCore } from './tracingCore.js';
 

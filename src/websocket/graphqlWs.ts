@@ -24,12 +24,12 @@ import { type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Context } from '../context.js';
-import { maskError } from '../errorMasking.js';
-import type { ErrorCode } from '../errors.js';
+import type { Context } from '../graphql/context.js';
+import { maskError } from '../graphql/errorMasking.js';
+import type { ErrorCode } from '../calls/callDataErrors.js';
 import { trustedDocumentFor } from '../limits/trustedDocuments.js';
 import type { TrustedDocuments } from '../limits/trustedManifest.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { connectionCredential, type CredentialHeaders, isInvalidCredential } from './connectionCredential.js';
 
 /** graphql-ws's close code for a malformed `connection_init` (its own `BadRequest`). */

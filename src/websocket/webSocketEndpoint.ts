@@ -21,13 +21,13 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { TrustedDocuments } from '../limits/trustedManifest.js';
-import type { Context } from '../context.js';
+import type { Context } from '../graphql/context.js';
 import { isAllowedUpgradeRequest } from '../http/cors.js';
 import { writeErrorToSocket } from '../http/errorAnswer.js';
 import { checkRequestHead } from '../http/requestHead.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { type GraphQLOverWebSocket, serveGraphQLOverWebSocket } from './graphqlWs.js';
 
 export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';

@@ -1,12 +1,12 @@
 /**
- * The server as `npm start` runs it with no setting (src/index.ts): demo mode, the simulator
+ * The server as `npm start` runs it with no setting (src/main.ts): demo mode, the simulator
  * in-process as upstream, the demo GraphiQL tabs written at each page load. In-process
  * and on a free loopback port, so tests can inject the simulator's clock.
  */
-import { loadConfig, type Config } from '../../src/config.js';
-import { startDemoUpstream, type DemoUpstream } from '../../src/demo.js';
-import { createLogger } from '../../src/logger.js';
-import { createServer, type CallsServer } from '../../src/server.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { startDemoUpstream, type DemoUpstream } from '../../src/demo/demoMode.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createServer, type CallsServer } from '../../src/app.js';
 import type { SimulatorOptions } from '../../src/simulator/index.js';
 
 export interface DemoServer {

@@ -1,5 +1,5 @@
 /**
- * The compiled server (`node dist/src/index.js`) as a child process, for tests of what only
+ * The compiled server (`node dist/src/main.js`) as a child process, for tests of what only
  * a real process shows: signals, exit codes, start-up messages. Waits are bounded loops.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ENTRY = join(ROOT, 'dist', 'src', 'index.js');
+export const ENTRY = join(ROOT, 'dist', 'src', 'main.js');
 export const START_TIMEOUT_MS = 10_000;
 /** The start-up banner's line with the URL; group 1 is the base URL. */
 export const BANNER_URL = /\bon (http:\/\/127\.0\.0\.1:\d+)\/graphql\b/;

@@ -4,9 +4,10 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { configWith, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { createServer, type CallsServer, type ServerOptions } from '../../src/server.js';
+import type { Config } from '../../src/config/config.js';
+import { configWith } from './config.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createServer, type CallsServer, type ServerOptions } from '../../src/app.js';
 import {
   DEMO_API_KEY,
   DEMO_PROJECT_ID,

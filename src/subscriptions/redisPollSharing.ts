@@ -25,42 +25,22 @@
  * Keys and channels name the credential by `keyFingerprint` only, never the credential or its
  * plain digest; the call by a hash of (projectId, sid).
  *
- * Redis is shared storage: whoever can write to it can PUBLISH on a channel or SET `:last`.
- * So what is read from there is checked before any subscriber sees it, and a message that
- * fails a check is no message at all (subscribers go on with the real holder's):
- * - messages and `:last` values longer than `maxMessageBytes` are not read (`:last` is read by
- *   a script that checks its length first, boundedGet.ts);
- * - each message carries a MAC of its body, channel and sender under a key derived from
- *   REDIS_KEY_SECRET: without the secret nobody forges or replays one onto another channel
- *   (without REDIS_KEY_SECRET, which the server warns about, the key is public and only the
- *   checks below remain);
- * - a call must be one of the channel's own address that this server's mapping could have
- *   produced (calls/callShape.ts); a failure names only a code a poll can really fail with,
- *   and followers' subscribers get this server's own message for it, never a text from Redis;
- * - nothing thrown while handling a message reaches ioredis' event emitter (it would be an
- *   uncaught exception): it is caught and logged without the payload.
+ * Redis is shared storage: what is read from there is checked before any subscriber sees it
+ * (pollMessages.ts), and a message that fails a check is no message at all (subscribers go on
+ * with the real holder's); `:last` values longer than `maxMessageBytes` are not even read (a
+ * script checks their length first, redis/boundedGet.ts). Nothing thrown while handling a
+ * message reaches ioredis' event emitter (it would be an uncaught exception): it is caught and
+ * logged without the payload.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CallAddress } from '../calls/call.js';
-import { MAX_SHARED_CALL_BYTES, sharedCallOf } from '../calls/callShape.js';
-import {
-  BadUserInputError,
-  type CallDataError,
-  type ErrorCode,
-  ForbiddenError,
-  isCallDataError,
-  RateLimitedError,
-  UnauthenticatedError,
-  UpstreamBadResponseError,
-  UpstreamError,
-  UpstreamTimeoutError,
-} from '../errors.js';
-import type { Logger } from '../logger.js';
-import { callSnapshotOf, type PollOutcome, type PollShare, type PollShareHooks, type PollSharing } from '../subscriptions/callPollers.js';
-import type { Credential } from '../talkstack/credentials.js';
-import { boundedGet, TOO_LARGE } from './boundedGet.js';
-import { KEY_PREFIX, type RedisConnection } from './redisConnection.js';
+import type { CallKey } from '../identity/keys.js';
+import type { Logger } from '../logging/logger.js';
+import { boundedGet, TOO_LARGE } from '../redis/boundedGet.js';
+import { KEY_PREFIX, type RedisConnection } from '../redis/redisConnection.js';
+import type { PollOutcome, PollShare, PollShareHooks, PollSharing } from './callPollers.js';
+import { decodePollOutcome, encodePollOutcome, type PollChannel } from './pollMessages.js';
 
 export const LEASE_TTL_INTERVALS = 1.5;
 export const LAST_CALL_TTL_INTERVALS = 3;
@@ -92,129 +72,23 @@ interface LeaseCommands {
 
 const ignore = () => {};
 
-// Messages: `<instance id>\n<mac>\n<kind>\n<payload>`. A call's payload is its JSON; a
-// failure's, its code alone (the text a client sees is always this server's own).
-const CALL = 'c';
-const NOT_FOUND = 'n';
-const FAILED = 'f';
-/** a poll that failed with something other than a domain error: masked, as on the holder */
-const INTERNAL = 'INTERNAL';
-const MAC_LENGTH = 32;
-
-type ErrorConstructor = new (message: string) => CallDataError;
-/**
- * The failures a poll can really have (talkstack/client.ts), each with the one message a
- * follower's subscribers get for it: a failure message names only its code, so nobody who can
- * PUBLISH on Redis chooses what a client reads.
- */
-const POLL_FAILURES: ReadonlyMap<string, readonly [ErrorConstructor, string]> = new Map<ErrorCode, readonly [ErrorConstructor, string]>([
-  ['BAD_USER_INPUT', [BadUserInputError, 'Talkstack rejected the request as invalid (400).']],
-  ['UNAUTHENTICATED', [UnauthenticatedError, 'Talkstack did not accept the credential (401).']],
-  ['FORBIDDEN', [ForbiddenError, 'The credential may not read this call (403).']],
-  ['RATE_LIMITED', [RateLimitedError, 'Talkstack rate limit reached (429); try again later.']],
-  ['UPSTREAM_ERROR', [UpstreamError, 'Talkstack failed to answer.']],
-  ['UPSTREAM_TIMEOUT', [UpstreamTimeoutError, 'Talkstack did not answer in time.']],
-  ['UPSTREAM_BAD_RESPONSE', [UpstreamBadResponseError, 'Talkstack answered with something that is not a call.']],
-]);
-
-function failureOf(code: string): unknown {
-  if (code === INTERNAL) return new Error('a poll failed on another instance');
-  const known = POLL_FAILURES.get(code);
-  return known ? new known[0](known[1]) : undefined;
-}
-
-/**
- * What a message on one channel is read against: the call the channel is for (a call of any
- * other address is no message), and the cluster's key for message MACs.
- */
-export interface PollChannel {
-  readonly channel: string;
-  readonly address: CallAddress;
-  /** secret with REDIS_KEY_SECRET (see RedisPollSharing); without it anyone can compute it */
-  readonly signingKey: string;
-  /** longer messages are not read (`MAX_SHARED_CALL_BYTES` by default) */
-  readonly maxBytes?: number;
-}
-
-/** MAC of a message's body under the cluster's key, bound to its channel and sender. */
-function macOf(channel: PollChannel, from: string, body: string): string {
-  return createHmac('sha256', channel.signingKey).update(`${channel.channel}\u0000${from}\u0000${body}`).digest('base64url').slice(0, MAC_LENGTH);
-}
-
-const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-
-export function encodePollOutcome(instanceId: string, outcome: PollOutcome, channel: PollChannel): string {
-  let body: string;
-  if (outcome.kind === 'call') body = `${CALL}\n${outcome.snapshot}`;
-  else if (outcome.kind === 'not-found') body = `${NOT_FOUND}\n`;
-  else {
-    // Only the domain errors a poll can have keep their code; anything else is internal.
-    const { error } = outcome;
-    body = `${FAILED}\n${isCallDataError(error) && POLL_FAILURES.has(error.code) ? error.code : INTERNAL}`;
-  }
-  return sealPollMessage(instanceId, body, channel);
-}
-
-/** `<kind>\n<payload>` as sent by `instanceId` on `channel`, with its MAC. */
-export function sealPollMessage(instanceId: string, body: string, channel: PollChannel): string {
-  return `${instanceId}\n${macOf(channel, instanceId, body)}\n${body}`;
-}
-
-/**
- * The sender's id and the outcome; undefined for anything this server could not have sent on
- * `channel`: too long, malformed, a wrong MAC, a call that is not one of `channel.address`
- * this server's mapping could have produced (calls/callShape.ts), an unknown failure code.
- * Never throws.
- */
-export function decodePollOutcome(message: string, channel: PollChannel): { from: string; outcome: PollOutcome } | undefined {
-  if (message.length > (channel.maxBytes ?? MAX_SHARED_CALL_BYTES)) return undefined;
-  const first = message.indexOf('\n');
-  const second = message.indexOf('\n', first + 1);
-  const third = message.indexOf('\n', second + 1);
-  if (first < 0 || second < 0 || third < 0) return undefined;
-  const from = message.slice(0, first);
-  const body = message.slice(second + 1);
-  if (!sameText(message.slice(first + 1, second), macOf(channel, from, body))) return undefined;
-  const kind = message.slice(second + 1, third);
-  const payload = message.slice(third + 1);
-  if (kind === CALL) {
-    let value: unknown;
-    try {
-      value = JSON.parse(payload);
-    } catch {
-      return undefined;
-    }
-    const call = sharedCallOf(value, channel.address);
-    return call && { from, outcome: { kind: 'call', call, snapshot: callSnapshotOf(call) } };
-  }
-  if (kind === NOT_FOUND) return payload === '' ? { from, outcome: { kind: 'not-found' } } : undefined;
-  if (kind === FAILED) {
-    const error = failureOf(payload);
-    return error === undefined ? undefined : { from, outcome: { kind: 'failed', error } };
-  }
-  return undefined;
-}
-
 /** `talkstack:poll:<fingerprint>:<hash of projectId and sid>` */
 export function pollKeyOf(fingerprint: string, { projectId, sid }: CallAddress): string {
   const call = createHash('sha256').update(`${projectId}\u0000${sid}`).digest('base64url').slice(0, 22);
   return `${KEY_PREFIX}poll:${fingerprint}:${call}`;
 }
 
-/**
- * The key of message MACs: `keyFingerprint` (an HMAC under REDIS_KEY_SECRET) of a name no
- * credential id can be (ids are base64url digests, without ':'), so it never appears in a key.
- */
-const SIGNING_NAME = Object.freeze({ id: `${KEY_PREFIX}poll-messages`, tenant: `${KEY_PREFIX}poll-messages`, upstreamHeaders: {} }) as unknown as Credential;
+/** The name the key of message MACs is derived from: no credential id (base64url, no ':') can be it. */
+const SIGNING_NAME = `${KEY_PREFIX}poll-messages`;
 
 /** the key poll messages are signed with on every instance sharing `redis`'s REDIS_KEY_SECRET */
-export const pollSigningKeyOf = (redis: RedisConnection): string => redis.keyFingerprint(SIGNING_NAME);
+export const pollSigningKeyOf = (redis: RedisConnection): string => redis.fingerprintOf(SIGNING_NAME);
 
 export interface RedisPollSharingOptions {
   /** where a failure while handling a message goes (never its payload); silent without */
   logger?: Logger;
-  /** longest message or `:last` value read, in bytes; `MAX_SHARED_CALL_BYTES` by default */
-  maxMessageBytes?: number;
+  /** longest message or `:last` value read, in bytes (callShape.ts: sharedCallBytesLimit) */
+  maxMessageBytes: number;
 }
 
 export class RedisPollSharing implements PollSharing {
@@ -230,7 +104,7 @@ export class RedisPollSharing implements PollSharing {
   /** channel → local shares subscribed to it */
   readonly #subscriptions = new Map<string, number>();
 
-  constructor(redis: RedisConnection, { logger, maxMessageBytes = MAX_SHARED_CALL_BYTES }: RedisPollSharingOptions = {}) {
+  constructor(redis: RedisConnection, { logger, maxMessageBytes }: RedisPollSharingOptions) {
     this.#redis = redis;
     this.#logger = logger;
     this.maxMessageBytes = maxMessageBytes;
@@ -248,7 +122,7 @@ export class RedisPollSharing implements PollSharing {
     return Math.max(1, Math.floor(intervalMs / 2));
   }
 
-  join(credential: Credential, address: CallAddress, intervalMs: number, hooks: PollShareHooks): PollShare {
+  join({ credential, address }: CallKey, intervalMs: number, hooks: PollShareHooks): PollShare {
     const channel = pollKeyOf(this.#redis.keyFingerprint(credential), address);
     const share = new RedisPollShare(this, { channel, address, signingKey: this.signingKey, maxBytes: this.maxMessageBytes }, intervalMs, hooks);
     this.#shares.set(channel, share);

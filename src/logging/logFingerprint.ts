@@ -6,7 +6,7 @@
  * changes with every start, so lines of one instance's life can be correlated, nothing more.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Credential } from './talkstack/credentials.js';
+import type { Credential } from '../identity/credential.js';
 
 /** 16 base64url characters (96 bits): plenty to tell a process's tenants apart. */
 const FINGERPRINT_CHARS = 16;

@@ -1,15 +1,19 @@
 /**
- * The per-request GraphQL context: who is asking (the credential), the call loader that every
+ * The per-operation GraphQL context: who is asking (the credential), the call loader that every
  * lookup of the operation shares, and the operation's scope (its client's presence). Built
  * by Yoga once per HTTP request, and once per operation over a WebSocket.
+ *
+ * `Context` is what the Pothos builder (schema/builder.ts) and the resolvers are typed with;
+ * it names only modules below them, so neither has to import the other for it.
  */
 import type { IncomingMessage } from 'node:http';
-import { CallLoader, type FetchCall } from './calls/callLoader.js';
-import { OperationScope } from './calls/operationScope.js';
-import type { Config } from './config.js';
-import type { CallPollers } from './subscriptions/callPollers.js';
-import type { SubscriptionRegistry } from './subscriptions/subscriptionRegistry.js';
-import { type Credential, credentialFrom } from './talkstack/credentials.js';
+import type { Config } from '../config/config.js';
+import { CallLoader } from '../fetch/callLoader.js';
+import type { FetchCall } from '../fetch/fetchCall.js';
+import { FetchScope } from '../fetch/fetchScope.js';
+import { type Credential, credentialFrom } from '../identity/credential.js';
+import type { CallPollers } from '../subscriptions/callPollers.js';
+import type { SubscriptionRegistry } from '../subscriptions/subscriptionRegistry.js';
 
 export interface Context {
   readonly config: Config;
@@ -29,6 +33,7 @@ export interface Context {
 
 export interface ContextFactoryOptions {
   config: Config;
+  /** the fetch pipeline's first layer */
   fetchCall: FetchCall;
   subscriptions: SubscriptionRegistry;
   pollers: CallPollers;
@@ -53,19 +58,21 @@ export interface WebSocketOperation {
 /** Yoga's initial context over HTTP, or the WebSocket transport's for one operation. */
 type InitialContext = { request: Request; req?: IncomingMessage } | { webSocketOperation: WebSocketOperation };
 
-export function createContextFactory({ config, fetchCall, subscriptions, pollers, serviceCredential, onOperation, observeBatch }: ContextFactoryOptions) {
+export type ContextFactory = (initial: InitialContext) => Context;
+
+export function createContextFactory({ config, fetchCall, subscriptions, pollers, serviceCredential, onOperation, observeBatch }: ContextFactoryOptions): ContextFactory {
   const maxCalls = config.maxCallsPerRequest;
   // The same context whatever the transport: one loader (and its limits) per operation.
   const contextOf = (credential: Credential | undefined, signal: AbortSignal, transport: Context['transport']): Context => ({
     config,
     credential,
-    calls: credential && new CallLoader({ credential, maxCalls, fetchCall, scope: new OperationScope(signal), observeBatch }),
+    calls: credential && new CallLoader({ credential, maxCalls, fetchCall, scope: new FetchScope(signal), observeBatch }),
     signal,
     subscriptions,
     pollers,
     transport,
   });
-  return (initial: InitialContext): Context => {
+  return (initial): Context => {
     if ('webSocketOperation' in initial) {
       const { credentialHeaders, signal } = initial.webSocketOperation;
       return contextOf(credentialFrom(credentialHeaders, serviceCredential), signal, 'ws');

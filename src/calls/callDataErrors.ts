@@ -1,6 +1,7 @@
 /**
- * Typed domain errors. Lower layers (client, loader, mapping) throw or return these and know
- * nothing of GraphQL; `errorMasking.ts` turns them into coded GraphQL errors in one place.
+ * Typed domain errors. Lower layers (client, loader, mapping, registry) and the resolvers throw
+ * these and know nothing of GraphQL; graphql/errorMasking.ts, at the edge, gives each response
+ * error its `extensions.code` from them, in one place.
  * Messages are written for API users: they never contain credentials, URLs with secrets,
  * upstream bodies or stack details.
  */
@@ -86,4 +87,20 @@ export class TooManySubscriptionsError extends CallDataError {
   readonly code = 'TOO_MANY_SUBSCRIPTIONS';
 }
 
+/** One call's failure in a stream of several calls (`callsUpdates`): its own code and message, and the call (`extensions.sid`). */
+export class CallEventError extends CallDataError {
+  override name = 'CallEventError';
+  readonly code: ErrorCode;
+  constructor(
+    readonly sid: string,
+    failure: CallDataError,
+  ) {
+    super(failure.message, failure.detail);
+    this.code = failure.code;
+  }
+}
+
 export const isCallDataError = (error: unknown): error is CallDataError => error instanceof CallDataError;
+
+/** `error` naming the call it is about, when it is a domain error; anything else as it is (masked at the edge). */
+export const aboutCall = (error: unknown, sid: string): unknown => (isCallDataError(error) ? new CallEventError(sid, error) : error);

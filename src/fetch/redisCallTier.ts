@@ -1,10 +1,15 @@
 /**
- * The Redis tier of the cache of final calls (`REDIS_URL`): what every instance shares, so a
- * settled final call fetched by one instance is answered by the others without an upstream
- * request (contract: "With `REDIS_URL` the cache is shared by every instance; if Redis fails,
- * calls are fetched from upstream instead").
+ * The second layer of the fetch pipeline (`REDIS_URL`): the Redis tier of the cache of final
+ * calls, what every instance shares, so a settled final call fetched by one instance is
+ * answered by the others without an upstream request (contract: "With `REDIS_URL` the cache is
+ * shared by every instance; if Redis fails, calls are fetched from upstream instead").
  *
  * Contract:
+ * - asked only on a memory miss; a hit is handed to the memory layer in front (`HeldCalls.hold`,
+ *   with the entry's own expiry) and answered; on a miss or any failure, memory is asked again
+ *   (a concurrent lookup may have fetched the call meanwhile), then the layers below;
+ * - what the layers below answer is written here when the cache policy keeps it, once per call
+ *   object (every waiter of one shared fetch gets the same one); nobody awaits the write;
  * - `read` never rejects and never takes longer than the connection's command timeout: a
  *   miss, a Redis error, a timeout and a corrupt or foreign value all resolve `undefined`
  *   (the caller goes upstream); while Redis is down no command is sent at all, and after a
@@ -22,14 +27,17 @@
  *   of the address asked for that this server's mapping could have produced (calls/
  *   callShape.ts), else it counts as an error and a miss (the caller fetches upstream and
  *   writes over it);
- * - a value over `maxValueBytes` (default `MAX_SHARED_CALL_BYTES`) is neither read into this
+ * - a value over `maxValueBytes` (callShape.ts: sharedCallBytesLimit) is neither read into this
  *   process (the GET is a script that checks STRLEN first, boundedGet.ts) nor written.
  */
 import type { Call, CallAddress } from '../calls/call.js';
-import { MAX_SHARED_CALL_BYTES, sharedCallOf } from '../calls/callShape.js';
-import type { Credential } from '../talkstack/credentials.js';
-import { boundedGet, TOO_LARGE } from './boundedGet.js';
-import { KEY_PREFIX, type RedisConnection } from './redisConnection.js';
+import { sharedCallOf } from '../calls/callShape.js';
+import type { CallKey } from '../identity/keys.js';
+import { boundedGet, TOO_LARGE } from '../redis/boundedGet.js';
+import { KEY_PREFIX, type RedisConnection } from '../redis/redisConnection.js';
+import { cacheTtlSecondsOf } from './cachePolicy.js';
+import type { FetchCall, FetchLayer } from './fetchCall.js';
+import type { HeldCalls } from './memoryCallCache.js';
 
 /** After a command timed out (Redis hanging, not down), Redis is left alone this long. */
 export const PAUSE_AFTER_TIMEOUT_MS = 1000;
@@ -54,12 +62,14 @@ export interface RedisTierStats {
 }
 
 export interface RedisCallTierOptions {
-  /** how long this instance may keep `call` (0: not at all); caps what another instance wrote */
-  ttlMsOf: (call: Call) => number;
+  /** CACHE_TTL_SECONDS: how long this instance may keep a call (cachePolicy.ts) caps what another instance wrote */
+  ttlSeconds: number;
+  /** the memory layer in front: takes this tier's hits */
+  memory: HeldCalls;
   /** ms since epoch; `Date.now` by default */
   now?: () => number;
-  /** largest value read or written, in bytes; `MAX_SHARED_CALL_BYTES` by default */
-  maxValueBytes?: number;
+  /** largest value read or written, in bytes (callShape.ts: sharedCallBytesLimit) */
+  maxValueBytes: number;
 }
 
 export class RedisCallTier {
@@ -67,39 +77,61 @@ export class RedisCallTier {
   readonly #redis: RedisConnection;
   readonly #reads = new Map<string, Promise<SharedCall | undefined>>();
   readonly #now: () => number;
-  readonly #ttlMsOf: (call: Call) => number;
+  readonly #ttlSeconds: number;
+  readonly #memory: HeldCalls;
   readonly #maxValueBytes: number;
+  /** calls written already: waiters of one shared fetch all pass here with the same object */
+  readonly #written = new WeakSet<Call>();
   #pausedUntil = 0;
 
-  constructor(redis: RedisConnection, { now = Date.now, ttlMsOf, maxValueBytes = MAX_SHARED_CALL_BYTES }: RedisCallTierOptions) {
+  constructor(redis: RedisConnection, { now = Date.now, ttlSeconds, memory, maxValueBytes }: RedisCallTierOptions) {
     this.#redis = redis;
     this.#maxValueBytes = maxValueBytes;
     this.#now = now;
-    this.#ttlMsOf = ttlMsOf;
+    this.#ttlSeconds = ttlSeconds;
+    this.#memory = memory;
   }
 
-  /** The Redis key of a call fetched with `credential`. */
-  keyOf(address: CallAddress, credential: Credential): string {
+  readonly layer: FetchLayer = (next: FetchCall): FetchCall => {
+    const written = (key: CallKey) => (call: Call | null) => {
+      if (call === null || this.#written.has(call)) return call;
+      this.#written.add(call);
+      const ttl = cacheTtlSecondsOf(call, this.#ttlSeconds);
+      if (ttl > 0) this.write(key, call, this.#now() + ttl * 1000);
+      return call;
+    };
+    return (key, scope) =>
+      this.read(key).then((entry) => {
+        if (entry !== undefined) {
+          this.#memory.hold(key, entry.call, entry.expiresAt);
+          return entry.call;
+        }
+        return this.#memory.fresh(key) ?? next(key, scope).then(written(key));
+      });
+  };
+
+  /** The Redis key of a call key. */
+  redisKeyOf({ credential, address }: CallKey): string {
     return `${CALL_KEY_PREFIX}${this.#redis.keyFingerprint(credential)}:${encodeURIComponent(address.projectId)}:${address.sid}`;
   }
 
-  /** The shared entry for `address`, or undefined (miss or failure). Never rejects. */
-  read(address: CallAddress, credential: Credential): Promise<SharedCall | undefined> {
+  /** The shared entry of `key`, or undefined (miss or failure). Never rejects. */
+  read(key: CallKey): Promise<SharedCall | undefined> {
     if (!this.#usable()) {
       this.stats.error++;
       return Promise.resolve(undefined);
     }
-    const key = this.keyOf(address, credential);
-    let pending = this.#reads.get(key);
+    const redisKey = this.redisKeyOf(key);
+    let pending = this.#reads.get(redisKey);
     if (pending === undefined) {
-      pending = this.#get(key, address);
-      this.#reads.set(key, pending);
+      pending = this.#get(redisKey, key.address);
+      this.#reads.set(redisKey, pending);
     }
     return pending;
   }
 
   /** Stores `call` until `expiresAt` (ms since epoch); not awaited by anyone. */
-  write(address: CallAddress, credential: Credential, call: Call, expiresAt: number): void {
+  write(key: CallKey, call: Call, expiresAt: number): void {
     const ttlMs = Math.floor(expiresAt - this.#now());
     if (ttlMs <= 0) return;
     if (!this.#usable()) {
@@ -109,7 +141,7 @@ export class RedisCallTier {
     const value = JSON.stringify({ expiresAt, call });
     // Readers would refuse it (UTF-16 length: a lower bound of its size in bytes).
     if (value.length > this.#maxValueBytes) return;
-    this.#redis.commands.set(this.keyOf(address, credential), value, 'PX', ttlMs).then(undefined, (error: unknown) => {
+    this.#redis.commands.set(this.redisKeyOf(key), value, 'PX', ttlMs).then(undefined, (error: unknown) => {
       this.stats.writeError++;
       this.#noteFailure(error);
     });
@@ -132,7 +164,7 @@ export class RedisCallTier {
         }
         // Never longer than this instance's own rules allow (another may run another TTL).
         const now = this.#now();
-        const expiresAt = Math.min(shared.expiresAt, now + this.#ttlMsOf(shared.call));
+        const expiresAt = Math.min(shared.expiresAt, now + cacheTtlSecondsOf(shared.call, this.#ttlSeconds) * 1000);
         if (expiresAt <= now) {
           this.stats.miss++;
           return undefined;
@@ -164,7 +196,7 @@ export class RedisCallTier {
  * Redis is shared storage: anything may be there, so the call must be one this server's
  * mapping could have produced (calls/callShape.ts), and a value over `maxBytes` is not parsed.
  */
-export function decodeSharedCall(text: string, address: CallAddress, maxBytes: number = MAX_SHARED_CALL_BYTES): SharedCall | undefined {
+export function decodeSharedCall(text: string, address: CallAddress, maxBytes: number): SharedCall | undefined {
   if (text.length > maxBytes) return undefined;
   let value: unknown;
   try {

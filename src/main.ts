@@ -4,18 +4,20 @@
  * busy port) end with a line saying what to change, not a stack trace.
  */
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { startDemoUpstream } from './demo.js';
-import { describeListenError } from './listenErrors.js';
-import { createLogger } from './logger.js';
-import { urlForLog } from './logText.js';
-import { createServer, GRAPHQL_PATH } from './server.js';
-import { installShutdown } from './shutdown.js';
+import { ConfigError } from './config/config.js';
+import { loadStartup, type Startup } from './config/startup.js';
+import { startDemoUpstream } from './demo/demoMode.js';
+import { describeListenError } from './lifecycle/listenErrors.js';
+import { createLogger } from './logging/logger.js';
+import { urlForLog } from './logging/logText.js';
+import { createServer } from './app.js';
+import { GRAPHQL_PATH } from './graphql/yoga.js';
+import { installShutdown } from './lifecycle/shutdown.js';
 
 async function main(): Promise<void> {
-  let config: Config;
+  let startup: Startup;
   try {
-    config = loadConfig();
+    startup = loadStartup();
   } catch (error) {
     if (error instanceof ConfigError) {
       // Every invalid setting, one line each: a start reports them all, not the first only.
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const { config, trustedDocuments } = startup;
 
   // Under fan-out load most garbage lives as long as its operation (hundreds of ms) and is
   // promoted; V8 then grows the old generation by up to 4× per cycle. Capping growth at 2×
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
   const demo = config.demo ? await startDemoUpstream(config) : undefined;
   const server = createServer(demo?.config ?? config, {
     logger,
+    ...(trustedDocuments ? { trustedDocuments } : {}),
     ...(demo ? { graphiqlTabs: demo.graphiqlTabs } : {}),
   });
   installShutdown({
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
   }
   const shown = url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
 
-  const trusted = config.trustedDocuments;
+  const trusted = trustedDocuments;
   const mode = trusted ? ` (trusted documents only: ${trusted.size} from ${config.persistedDocumentsFile})` : config.graphiql ? ' (GraphiQL in a browser)' : '';
   console.log(`Talkstack calls GraphQL API on ${shown}${GRAPHQL_PATH}${mode}`);
   if (demo) for (const line of demo.banner) console.log(line);

@@ -2,7 +2,7 @@
  * Demo mode: the built-in simulator becomes the upstream, and its demo key and project
  * become the defaults, so GraphiQL works with no account, header or setting.
  */
-import type { Config } from './config.js';
+import type { Config } from '../config/config.js';
 import {
   DEMO_API_KEY,
   DEMO_ERROR_SIDS,
@@ -16,8 +16,8 @@ import {
   type Simulator,
   type SimulatorOptions,
   startSimulator,
-} from './simulator/index.js';
-import { backoffMs } from './talkstack/retryPolicy.js';
+} from '../simulator/index.js';
+import { backoffMs } from '../talkstack/retryPolicy.js';
 
 /**
  * Demo mode's per-try upstream timeout unless UPSTREAM_TIMEOUT_MS is set: with the default

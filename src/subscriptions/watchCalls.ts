@@ -14,19 +14,18 @@
  * when `signal` aborts (the lease ended: client gone, completeAll). Error events are values,
  * not thrown: the resolver turns each into that event's coded error and the stream goes on.
  */
-import { isCallDataError, NotFoundError } from '../errors.js';
-import type { CallPollers, PollOutcome } from '../subscriptions/callPollers.js';
-import type { Credential } from '../talkstack/credentials.js';
-import type { Call, CallAddress } from './call.js';
+import type { Call, CallAddress } from '../calls/call.js';
+import { isCallDataError, NotFoundError } from '../calls/callDataErrors.js';
+import { type CallKey } from '../identity/keys.js';
+import type { CallPollers, PollOutcome } from './callPollers.js';
 
 /** A call's new state, or the error that ended the watch of one call. */
 export type WatchEvent = { readonly call: Call } | { readonly address: CallAddress; readonly error: unknown };
 
 export interface WatchCallsOptions {
   pollers: CallPollers;
-  credential: Credential;
-  /** distinct calls (duplicates are watched once) */
-  addresses: readonly CallAddress[];
+  /** the calls, each with the credential it is polled with (duplicates are watched once) */
+  keys: readonly CallKey[];
   maxSeconds: number;
   signal: AbortSignal;
 }
@@ -39,8 +38,8 @@ const isCredentialRefusal = (error: unknown) => isCallDataError(error) && (error
 
 export const isWatchError = (event: WatchEvent): event is { readonly address: CallAddress; readonly error: unknown } => 'error' in event;
 
-/** Watches `addresses`; meant for one consumer that awaits each `next()` before the next. */
-export function watchCalls({ pollers, credential, addresses, maxSeconds, signal }: WatchCallsOptions): AsyncIterableIterator<WatchEvent> {
+/** Watches the calls of `keys`; meant for one consumer that awaits each `next()` before the next. */
+export function watchCalls({ pollers, keys, maxSeconds, signal }: WatchCallsOptions): AsyncIterableIterator<WatchEvent> {
   const queue: WatchEvent[] = [];
   let settle: ((result: IteratorResult<WatchEvent>) => void) | undefined;
   let finished = false;
@@ -72,7 +71,8 @@ export function watchCalls({ pollers, credential, addresses, maxSeconds, signal 
     }
   };
 
-  const watchOne = (address: CallAddress): void => {
+  const watchOne = (key: CallKey): void => {
+    const address = key.address;
     let lastSeen: string | undefined;
     let failures = 0;
     let ended = false;
@@ -107,7 +107,7 @@ export function watchCalls({ pollers, credential, addresses, maxSeconds, signal 
     };
     // The listener may run at once (a running poller's latest call) and end this watch before
     // `subscribe` returns: take it off then.
-    const off = pollers.subscribe(credential, address, onOutcome);
+    const off = pollers.subscribe(key, onOutcome);
     if (ended) {
       off();
       return;
@@ -143,15 +143,15 @@ export function watchCalls({ pollers, credential, addresses, maxSeconds, signal 
     return stream;
   }
   signal.addEventListener('abort', finish, { once: true });
-  const distinct = new Map<string, CallAddress>();
-  for (const address of addresses) distinct.set(`${address.projectId}\u0000${address.sid}`, address);
+  const distinct = new Map<string, CallKey>();
+  for (const key of keys) distinct.set(key.id, key);
   // A placeholder while watching starts: a call that ends at once (a running poller's final
   // call) must not finish the stream before the others are watched.
   const starting = () => {};
   unsubscribes.add(starting);
-  for (const address of distinct.values()) {
+  for (const key of distinct.values()) {
     if (finished) break;
-    watchOne(address);
+    watchOne(key);
   }
   unsubscribes.delete(starting);
   if (unsubscribes.size === 0) finish();

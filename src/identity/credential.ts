@@ -1,28 +1,19 @@
 /**
  * What a request authenticates with upstream. Both headers are forwarded unchanged when
- * present; `id` is a one-way digest of them, used wherever calls are keyed (loader, shared
- * fetches, caches, the fair scheduler's tenants) so data fetched with one credential is never
- * served to another, and no secret is kept in keys, logs or metrics (logs name a credential
- * by a keyed fingerprint of `id`, logFingerprint.ts).
+ * present; its two identities (`id`, `tenantId`) come from keys.ts, the one module every keyed
+ * structure uses. No secret is kept in keys, logs or metrics (logs name a credential by a keyed
+ * fingerprint of `id`, logging/logFingerprint.ts).
  */
-import { createHash } from 'node:crypto';
-import { API_KEY_HEADER, AUTHORIZATION_HEADER } from './wire.js';
+import { API_KEY_HEADER, AUTHORIZATION_HEADER } from '../talkstack/wire.js';
+import { credentialIdOf, tenantIdOf } from './keys.js';
 
 export interface Credential {
   readonly authorization?: string;
   readonly apiKey?: string;
-  /**
-   * sha256 of both headers, to use as a key part. Not for logs: anyone could hash a guessed
-   * key and compare; log lines use the keyed fingerprint of logFingerprint.ts.
-   */
+  /** the credential id (keys.ts): digest of the exact header pair; what data is keyed by */
   readonly id: string;
-  /**
-   * Who pays upstream, for the fair scheduler: a digest of the api key when there is one,
-   * else of the Authorization value (scheme case and spacing ignored). Coarser than `id` on
-   * purpose: one key sent with a different junk Authorization each time is still one tenant,
-   * not many with a share of the slots each. Never used to key data.
-   */
-  readonly tenant: string;
+  /** the tenant id (keys.ts): digest of the paying key; what fairness and per-tenant caps count by */
+  readonly tenantId: string;
   /** the headers of an upstream call made with it (credential and content type), built once */
   readonly upstreamHeaders: Readonly<Record<string, string>>;
 }
@@ -33,15 +24,12 @@ interface HeaderSource {
 
 export function makeCredential(authorization: string | undefined, apiKey: string | undefined): Credential | undefined {
   if (!authorization && !apiKey) return undefined;
-  const id = createHash('sha256')
-    .update(`${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`)
-    .digest('base64url');
-  const payer = apiKey ? `k:${apiKey}` : `a:${(authorization ?? '').trim().replace(/\s+/g, ' ').replace(/^\S+/, (scheme) => scheme.toLowerCase())}`;
-  const tenant = createHash('sha256').update(payer).digest('base64url');
+  const id = credentialIdOf(authorization, apiKey);
+  const tenantId = tenantIdOf(authorization, apiKey);
   const upstreamHeaders: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization) upstreamHeaders[AUTHORIZATION_HEADER] = authorization;
   if (apiKey) upstreamHeaders[API_KEY_HEADER] = apiKey;
-  return Object.freeze({ ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id, tenant, upstreamHeaders });
+  return Object.freeze({ ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id, tenantId, upstreamHeaders });
 }
 
 /**

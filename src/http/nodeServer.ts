@@ -1,0 +1,52 @@
+/**
+ * The Node HTTP server around the router: Node's own guards (server timeouts, what its parser
+ * refuses, anything a handler throws: lastResort.ts) and the connections it must close cleanly
+ * when stopping (gracefulClose.ts).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import { type CloseResult, GracefulClose } from './gracefulClose.js';
+import { answerClientError, guardRequests, type RequestListener } from './lastResort.js';
+import { applyServerTimeouts, HTTP_SERVER_OPTIONS } from './serverTimeouts.js';
+
+export interface NodeServer {
+  readonly http: Server;
+  /** listens on `port`/`host`, resolves with the base URL (`http://127.0.0.1:4000`) */
+  listen(port: number, host: string): Promise<string>;
+  /** from now on every answer closes its connection */
+  beginDraining(): void;
+  /** stops listening; answers in flight get `graceMs` to finish (gracefulClose.ts) */
+  close(graceMs: number): Promise<CloseResult>;
+}
+
+export function createNodeServer(route: RequestListener, { config, logger }: { config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>; logger: Logger }): NodeServer {
+  const http = createServer(
+    HTTP_SERVER_OPTIONS,
+    guardRequests((req, res) => {
+      connections.track(res);
+      route(req, res);
+    }, logger),
+  );
+  http.on('clientError', answerClientError);
+  applyServerTimeouts(http, config);
+  const connections = new GracefulClose(http);
+
+  return {
+    http,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          const address = http.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve(`http://${shownHost}:${address.port}`);
+        });
+      });
+    },
+    beginDraining: () => connections.beginDraining(),
+    close: (graceMs) => connections.close(graceMs),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The one module that names who asks and for what. Every per-credential, per-tenant and
+ * per-call structure of the server (the fetch pipeline's layers, the loader, the pollers, the
+ * subscription registry, the fair scheduler) keys by what this module builds, so two of them
+ * can never disagree on what "the same call" or "the same tenant" is.
+ *
+ * Three identities, each a string that is safe to keep in memory but not to log (anyone could
+ * hash a guessed key and compare; log lines use logging/logFingerprint.ts):
+ * - the **credential id** (`Credential.id`): a digest of the exact header pair
+ *   (`Authorization`, `x-api-key`). Data is keyed by it: nothing fetched with one pair is ever
+ *   answered to another;
+ * - the **tenant id** (`Credential.tenantId`): a digest of the paying key (the api key when
+ *   there is one, else the Authorization value with its scheme's case and spacing ignored).
+ *   Coarser on purpose: one key sent with a different junk Authorization each time is still one
+ *   tenant for fairness and per-tenant caps. Never keys data;
+ * - the **call key** (`CallKey`): one call (projectId, sid) as fetched with one credential.
+ *
+ * A sid never contains `\u0000` (callAddress.ts) and ids are base64url, so no two pairs spell
+ * the same key.
+ */
+import { createHash } from 'node:crypto';
+import type { CallAddress } from '../calls/call.js';
+import type { Credential } from './credential.js';
+
+/** Digest of the exact header pair (length-prefixed: no pair of values spells another pair). */
+export function credentialIdOf(authorization: string | undefined, apiKey: string | undefined): string {
+  return createHash('sha256')
+    .update(`${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`)
+    .digest('base64url');
+}
+
+/** Digest of who pays upstream: the api key, else the normalised Authorization value. */
+export function tenantIdOf(authorization: string | undefined, apiKey: string | undefined): string {
+  const payer = apiKey ? `k:${apiKey}` : `a:${(authorization ?? '').trim().replace(/\s+/g, ' ').replace(/^\S+/, (scheme) => scheme.toLowerCase())}`;
+  return createHash('sha256').update(payer).digest('base64url');
+}
+
+/** One call as fetched with one credential: what every layer of the fetch pipeline keys by. */
+export interface CallKey {
+  /** `<credential id>\0<projectId>\0<sid>`, made once per key */
+  readonly id: string;
+  readonly credential: Credential;
+  /**
+   * The address asked for. The same object travels down the whole pipeline to the client, so
+   * tracing can find the batch a try belongs to by it (tracing/operationTrace.ts).
+   */
+  readonly address: CallAddress;
+}
+
+export function callKeyOf(credential: Credential, address: CallAddress): CallKey {
+  return { id: `${credential.id}\u0000${address.projectId}\u0000${address.sid}`, credential, address };
+}
+
+/** A call within one credential's view (a loader, a subscription's list): `<projectId>\0<sid>`. */
+export const addressKeyOf = ({ projectId, sid }: CallAddress): string => `${projectId}\u0000${sid}`;

@@ -1,0 +1,89 @@
+/**
+ * The registry of open subscriptions on its own: the caps per tenant and per instance, distinct
+ * watched calls, transports, and completeAll. (Over SSE and WebSocket: test/subscriptionLimits.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { TooManySubscriptionsError } from '../../../src/calls/callDataErrors.js';
+import { makeCredential, type Credential } from '../../../src/identity/credential.js';
+import { callKeyOf } from '../../../src/identity/keys.js';
+import { type SubscriptionLease, SubscriptionRegistry } from '../../../src/subscriptions/subscriptionRegistry.js';
+
+const credential = makeCredential(undefined, 'k') as Credential;
+const keys = (...sids: string[]) => sids.map((sid) => callKeyOf(credential, { projectId: 'p', sid }));
+
+describe('SubscriptionRegistry', () => {
+  const limits = { perCredential: 2, watchedCallsPerCredential: 3, total: 3 };
+  /** what `acquire` gave: the lease, or the error it threw */
+  const attempt = (acquire: () => SubscriptionLease): SubscriptionLease | unknown => {
+    try {
+      return acquire();
+    } catch (error) {
+      return error;
+    }
+  };
+
+  it('caps subscriptions per credential and per instance; a refusal takes nothing', () => {
+    const registry = new SubscriptionRegistry(limits);
+    const a1 = registry.acquire('A', keys('c1'));
+    registry.acquire('A', keys('c2'));
+    expect(attempt(() => registry.acquire('A', keys('c3')))).toBeInstanceOf(TooManySubscriptionsError);
+    expect(registry.watchedBy('A')).toBe(2);
+    registry.acquire('B', keys('c1'));
+    const refused = attempt(() => registry.acquire('B', keys('c2')));
+    expect(refused).toBeInstanceOf(TooManySubscriptionsError);
+    expect((refused as TooManySubscriptionsError).code).toBe('TOO_MANY_SUBSCRIPTIONS');
+    expect(registry.stats.open).toBe(3);
+
+    a1.release();
+    a1.release();
+    expect(registry.stats.open).toBe(2);
+    expect(registry.openFor('A')).toBe(1);
+    registry.acquire('B', keys('c2'));
+  });
+
+  it('counts each distinct call once, across a credential’s subscriptions and within one', () => {
+    const registry = new SubscriptionRegistry({ ...limits, perCredential: 10, total: 10 });
+    const many = registry.acquire('A', keys('c1', 'c2', 'c2', 'c1'));
+    expect(registry.watchedBy('A')).toBe(2);
+    const again = registry.acquire('A', keys('c2', 'c3'));
+    expect(registry.watchedBy('A')).toBe(3);
+    expect(attempt(() => registry.acquire('A', keys('c4')))).toBeInstanceOf(TooManySubscriptionsError);
+    expect(attempt(() => registry.acquire('A', keys('c1', 'c2', 'c3', 'c4')))).toBeInstanceOf(TooManySubscriptionsError);
+    registry.acquire('A', keys('c1', 'c3'));
+    expect(attempt(() => registry.acquire('B', keys('c1', 'c2', 'c3', 'c4')))).toBeInstanceOf(TooManySubscriptionsError);
+
+    many.release();
+    expect(registry.watchedBy('A')).toBe(3);
+    again.release();
+    expect(registry.watchedBy('A')).toBe(2);
+    registry.acquire('A', keys('c4'));
+  });
+
+  it('counts open subscriptions per transport, under caps shared by both', () => {
+    const registry = new SubscriptionRegistry(limits);
+    const sse = registry.acquire('A', keys('c1'), 'sse');
+    const ws = registry.acquire('A', keys('c2'), 'ws');
+    expect(registry.stats.byTransport).toEqual({ sse: 1, ws: 1 });
+    // A's third is refused whichever transport it comes by, and counts nowhere.
+    expect(attempt(() => registry.acquire('A', keys('c3'), 'ws'))).toBeInstanceOf(TooManySubscriptionsError);
+    expect(registry.stats.byTransport).toEqual({ sse: 1, ws: 1 });
+    ws.release();
+    ws.release();
+    expect(registry.stats.byTransport).toEqual({ sse: 1, ws: 0 });
+    sse.release();
+    registry.acquire('B', keys('c1'));
+    expect(registry.stats.byTransport).toEqual({ sse: 1, ws: 0 });
+    registry.completeAll();
+    expect(registry.stats.byTransport).toEqual({ sse: 0, ws: 0 });
+  });
+
+  it('completeAll ends every lease and forgets every credential', () => {
+    const registry = new SubscriptionRegistry(limits);
+    const leases = [registry.acquire('A', keys('c1')), registry.acquire('B', keys('c1'))];
+    expect(registry.completeAll()).toBe(2);
+    expect(leases.every((lease) => lease.signal.aborted)).toBe(true);
+    expect([registry.stats.open, registry.openFor('A'), registry.watchedBy('B')]).toEqual([0, 0, 0]);
+    for (const lease of leases) lease.release();
+    expect(registry.stats.open).toBe(0);
+  });
+});
