@@ -10,7 +10,15 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
+    // test/unit (in process), test/integration (loopback servers, child processes, redis-server),
+    // test/browser (Chromium).
     include: ['test/**/*.test.ts'],
+    // Two files at a time: most of a suite's time is spent waiting on loopback servers and timers.
+    maxWorkers: 2,
+    // Test files share a worker's module cache: loading Yoga, Pothos and the schema once per
+    // worker instead of once per file. Every test builds its own servers (createServer,
+    // startSimulator), so no state is shared through modules.
+    isolate: false,
     // Every test talks to real servers on loopback; keep runs bounded.
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -1,0 +1,98 @@
+/**
+ * GraphiQL's example tabs in demo mode, written at each page load with the simulator's live
+ * calls of that instant: DashboardPage, OneCall, WatchCall (the newest live call) and
+ * ErrorStates (every demo error sid and the code a client sees for it).
+ */
+import type { Config } from '../config/config.js';
+import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS, type RollingLiveCall, type RollingSchedule, type Simulator } from '../simulator/index.js';
+import { backoffMs } from '../talkstack/retryPolicy.js';
+import { codeText, seconds } from './demoText.js';
+
+/** GraphiQL's example tabs, one operation each, naming the simulator's live calls of this instant. */
+export function demoTabs(simulator: Simulator, config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>): string[] {
+  const sids = DEMO_SAMPLE_SIDS.map((sample) => sample.sid);
+  const live = simulator.liveCalls();
+  return [
+    dashboardPage(sids, live),
+    oneCall(sids[0] ?? live[0]?.sid ?? ''),
+    watchCall(live[0]?.sid ?? sids[0] ?? '', simulator.liveCallSchedule),
+    errorStates(sids[0] ?? '', config),
+  ];
+}
+
+const sidList = (sids: readonly string[]) => sids.map((sid) => `    ${JSON.stringify(sid)}`).join('\n');
+
+function dashboardPage(sids: readonly string[], live: readonly RollingLiveCall[]): string {
+  return `# Talkstack calls API, demo mode: the built-in simulator answers, with the
+# demo key and project as defaults, so no header is needed.
+# One example per tab: run this one (the ▶ button), then try the others.
+
+query DashboardPage {
+  calls(sids: [
+${sidList([...sids, ...live.map((call) => call.sid)])}
+  ]) {
+    sid
+    status
+    isFinal
+    from
+    to
+    date
+    durationSeconds
+    cost
+    recordings { url sid format }
+    shift { shiftId employeeGoesToWork cancellationReason newDate }
+  }
+}
+`;
+}
+
+function oneCall(sid: string): string {
+  return `# One call, with the status as Talkstack wrote it and the answers the bot collected.
+
+query OneCall {
+  call(sid: ${JSON.stringify(sid)}) {
+    sid
+    status
+    upstreamStatus
+    data
+  }
+}
+`;
+}
+
+function watchCall(sid: string, schedule: RollingSchedule): string {
+  return `# The newest live call when this page loaded: it moves queued → ringing → in-progress →
+# completed, ${seconds(schedule.lifetimeMs)} in all. A new one starts every ${seconds(schedule.intervalMs)}: reload the page for a fresh sid.
+
+subscription WatchCall {
+  callUpdates(sid: ${JSON.stringify(sid)}) {
+    status
+    isFinal
+    durationSeconds
+  }
+}
+`;
+}
+
+function errorStates(goodSid: string, config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>): string {
+  const tries = config.upstreamRetries + 1;
+  let worstMs = tries * config.upstreamTimeoutMs;
+  for (let retry = 1; retry < tries; retry++) worstMs += backoffMs(retry);
+  const width = Math.max(...DEMO_ERROR_SIDS.map((state) => state.sid.length));
+  return `# Error states to design for: each demo-error-* sid answers as an upstream failure
+# does. Its entry in \`calls\` is null, and errors[] has one error for it whose path ends
+# with the entry's index and whose extensions.code says what happened; the other
+# entries still answer. demo-error-timeout takes about ${seconds(worstMs)} (${tries} tries of ${seconds(config.upstreamTimeoutMs)}).
+${DEMO_ERROR_SIDS.map((state) => `#   ${state.sid.padEnd(width)}  ${codeText(state.code)}`).join('\n')}
+
+query ErrorStates {
+  calls(sids: [
+${sidList([goodSid, ...DEMO_ERROR_SIDS.map((state) => state.sid)])}
+  ]) {
+    sid
+    status
+    isFinal
+  }
+}
+`;
+}
