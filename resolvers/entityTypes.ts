@@ -7,7 +7,8 @@
  * that ended the process. Checking every type first means either all lookups run and are
  * awaited, or none starts. (The message is ours: the library's names internals.)
  */
-import { type GraphQLSchema, GraphQLError, isInterfaceType, isObjectType } from 'graphql';
+import { type GraphQLSchema, isInterfaceType, isObjectType } from 'graphql';
+import { BadUserInputError } from '../src/calls/callDataErrors.js';
 
 const typenameOf = (representation: unknown): unknown =>
   typeof representation === 'object' && representation !== null ? (representation as { __typename?: unknown }).__typename : undefined;
@@ -23,9 +24,7 @@ export function refuseUnknownEntityTypes(schema: GraphQLSchema): void {
         const typename = typenameOf(representation);
         const type = typeof typename === 'string' ? schema.getType(typename) : undefined;
         if (!isObjectType(type) && !isInterfaceType(type)) {
-          throw new GraphQLError('Every _entities representation needs the __typename of an entity of this subgraph ("Call").', {
-            extensions: { code: 'BAD_USER_INPUT' },
-          });
+          throw new BadUserInputError('Every _entities representation needs the __typename of an entity of this subgraph ("Call").');
         }
       }
     }

@@ -5,7 +5,7 @@
  * fingerprint of `id`, logging/logFingerprint.ts).
  */
 import { API_KEY_HEADER, AUTHORIZATION_HEADER } from '../talkstack/wire.js';
-import { credentialIdOf, tenantIdOf } from './keys.js';
+import { credentialIdOf, headerPairText, tenantIdOf } from './keys.js';
 
 export interface Credential {
   readonly authorization?: string;
@@ -46,8 +46,7 @@ const recent = new Map<string, Credential>();
 function credentialOf(authorization: string | undefined, apiKey: string | undefined): Credential | undefined {
   if (!authorization && !apiKey) return undefined;
   if ((authorization?.length ?? 0) + (apiKey?.length ?? 0) > RECENT_MAX_TEXT) return makeCredential(authorization, apiKey);
-  // Length-prefixed: no pair of values can spell another pair's key.
-  const memoKey = `${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`;
+  const memoKey = headerPairText(authorization, apiKey);
   let credential = recent.get(memoKey);
   if (!credential) {
     credential = makeCredential(authorization, apiKey) as Credential;

@@ -22,11 +22,13 @@ import { createHash } from 'node:crypto';
 import type { CallAddress } from '../calls/call.js';
 import type { Credential } from './credential.js';
 
-/** Digest of the exact header pair (length-prefixed: no pair of values spells another pair). */
+/** The exact header pair as one text, length-prefixed: no pair of values spells another pair. */
+export const headerPairText = (authorization: string | undefined, apiKey: string | undefined): string =>
+  `${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`;
+
+/** Digest of the exact header pair. */
 export function credentialIdOf(authorization: string | undefined, apiKey: string | undefined): string {
-  return createHash('sha256')
-    .update(`${authorization?.length ?? -1}:${authorization ?? ''}${apiKey ?? ''}`)
-    .digest('base64url');
+  return createHash('sha256').update(headerPairText(authorization, apiKey)).digest('base64url');
 }
 
 /** Digest of who pays upstream: the api key, else the normalised Authorization value. */

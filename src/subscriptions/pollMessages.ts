@@ -29,6 +29,7 @@ import {
   UpstreamTimeoutError,
 } from '../calls/callDataErrors.js';
 import { sharedCallOf } from '../calls/callShape.js';
+import { FAILURE_MESSAGES } from '../talkstack/failureMessages.js';
 import { callSnapshotOf, type PollOutcome } from './callPollers.js';
 
 const CALL = 'c';
@@ -38,26 +39,24 @@ const FAILED = 'f';
 const INTERNAL = 'INTERNAL';
 const MAC_LENGTH = 32;
 
-type ErrorConstructor = new (message: string) => CallDataError;
 /**
- * The failures a poll can really have (talkstack/client.ts), each with the one message a
- * follower's subscribers get for it: a failure message names only its code, so nobody who can
- * PUBLISH on Redis chooses what a client reads.
+ * The failures a poll can really have (talkstack/client.ts), each made with the client's one
+ * message for its code (talkstack/failureMessages.ts): a failure message names only its code, so
+ * nobody who can PUBLISH on Redis chooses what a client reads.
  */
-const POLL_FAILURES: ReadonlyMap<string, readonly [ErrorConstructor, string]> = new Map<ErrorCode, readonly [ErrorConstructor, string]>([
-  ['BAD_USER_INPUT', [BadUserInputError, 'Talkstack rejected the request as invalid (400).']],
-  ['UNAUTHENTICATED', [UnauthenticatedError, 'Talkstack did not accept the credential (401).']],
-  ['FORBIDDEN', [ForbiddenError, 'The credential may not read this call (403).']],
-  ['RATE_LIMITED', [RateLimitedError, 'Talkstack rate limit reached (429); try again later.']],
-  ['UPSTREAM_ERROR', [UpstreamError, 'Talkstack failed to answer.']],
-  ['UPSTREAM_TIMEOUT', [UpstreamTimeoutError, 'Talkstack did not answer in time.']],
-  ['UPSTREAM_BAD_RESPONSE', [UpstreamBadResponseError, 'Talkstack answered with something that is not a call.']],
+const POLL_FAILURES: ReadonlyMap<string, () => CallDataError> = new Map<ErrorCode, () => CallDataError>([
+  ['BAD_USER_INPUT', () => new BadUserInputError(FAILURE_MESSAGES.BAD_USER_INPUT)],
+  ['UNAUTHENTICATED', () => new UnauthenticatedError(FAILURE_MESSAGES.UNAUTHENTICATED)],
+  ['FORBIDDEN', () => new ForbiddenError(FAILURE_MESSAGES.FORBIDDEN)],
+  ['RATE_LIMITED', () => new RateLimitedError(FAILURE_MESSAGES.RATE_LIMITED)],
+  ['UPSTREAM_ERROR', () => new UpstreamError(FAILURE_MESSAGES.UPSTREAM_ERROR)],
+  ['UPSTREAM_TIMEOUT', () => new UpstreamTimeoutError(FAILURE_MESSAGES.UPSTREAM_TIMEOUT)],
+  ['UPSTREAM_BAD_RESPONSE', () => new UpstreamBadResponseError(FAILURE_MESSAGES.UPSTREAM_BAD_RESPONSE)],
 ]);
 
 function failureOf(code: string): unknown {
   if (code === INTERNAL) return new Error('a poll failed on another instance');
-  const known = POLL_FAILURES.get(code);
-  return known ? new known[0](known[1]) : undefined;
+  return POLL_FAILURES.get(code)?.();
 }
 
 /**

@@ -4,9 +4,8 @@
  *
  * Per watched (credential, call), each instance with subscribers of it:
  * - tries a lease, `talkstack:poll:<fingerprint>:<call hash>:lease`, at every tick (half a poll
- *   interval): SET if absent, or extended when it already holds it (one Lua script; its value
- *   is the instance's random id, so only the holder extends or deletes it). The lease lives 1.5
- *   intervals: when the holder's instance dies, another one takes it within two intervals;
+ *   interval; pollLease.ts). The lease lives 1.5 intervals: when the holder's instance dies,
+ *   another one takes it within two intervals;
  * - polls upstream only while it holds the lease, and then publishes each outcome (the call,
  *   not found, a failure's code) on the channel `talkstack:poll:<…>` with its id,
  *   and keeps the latest call under `…:last` (3 intervals, at least 1 s) so a subscriber
@@ -40,35 +39,12 @@ import type { Logger } from '../logging/logger.js';
 import { boundedGet, TOO_LARGE } from '../redis/boundedGet.js';
 import { KEY_PREFIX, type RedisConnection } from '../redis/redisConnection.js';
 import type { PollOutcome, PollShare, PollShareHooks, PollSharing } from './callPollers.js';
+import { PollLeases } from './pollLease.js';
 import { decodePollOutcome, encodePollOutcome, type PollChannel } from './pollMessages.js';
 
 export const LEASE_TTL_INTERVALS = 1.5;
 export const LAST_CALL_TTL_INTERVALS = 3;
 const MIN_LAST_CALL_TTL_MS = 1000;
-
-// 1: this instance holds the lease after the call (taken now, or extended); 0: another does.
-const TAKE_OR_EXTEND = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if holder == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0`;
-
-const DELETE_IF_HELD = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`;
-
-interface LeaseCommands {
-  talkstackPollLease(key: string, holder: string, ttlMs: number): Promise<number>;
-  talkstackPollRelease(key: string, holder: string): Promise<number>;
-}
 
 const ignore = () => {};
 
@@ -98,7 +74,7 @@ export class RedisPollSharing implements PollSharing {
   readonly maxMessageBytes: number;
   readonly #logger: Logger | undefined;
   readonly #redis: RedisConnection;
-  readonly #commands: Redis & LeaseCommands;
+  readonly leases: PollLeases;
   /** channel → the share its messages go to */
   readonly #shares = new Map<string, RedisPollShare>();
   /** channel → local shares subscribed to it */
@@ -109,12 +85,7 @@ export class RedisPollSharing implements PollSharing {
     this.#logger = logger;
     this.maxMessageBytes = maxMessageBytes;
     this.signingKey = pollSigningKeyOf(redis);
-    const commands = redis.commands as Redis & Partial<LeaseCommands>;
-    if (!commands.talkstackPollLease) {
-      commands.defineCommand('talkstackPollLease', { numberOfKeys: 1, lua: TAKE_OR_EXTEND });
-      commands.defineCommand('talkstackPollRelease', { numberOfKeys: 1, lua: DELETE_IF_HELD });
-    }
-    this.#commands = commands as Redis & LeaseCommands;
+    this.leases = new PollLeases(redis.commands);
     redis.subscriber.on('message', this.#onMessage);
   }
 
@@ -130,8 +101,8 @@ export class RedisPollSharing implements PollSharing {
     return share;
   }
 
-  get commands(): Redis & LeaseCommands {
-    return this.#commands;
+  get commands(): Redis {
+    return this.#redis.commands;
   }
 
   /** both connections are up: another instance's outcomes can reach this one */
@@ -264,7 +235,7 @@ class RedisPollShare implements PollShare {
     this.#closed = true;
     this.#sharing.removeSubscriber(this.#channel, this);
     await this.#leasing;
-    if (this.#role === 'holder' && !this.#publishedEnd) await this.#sharing.commands.talkstackPollRelease(this.#leaseKey, this.#sharing.instanceId).catch(ignore);
+    if (this.#role === 'holder' && !this.#publishedEnd) await this.#sharing.leases.release(this.#leaseKey, this.#sharing.instanceId);
   }
 
   #deliver(outcome: PollOutcome, polledNow: boolean): void {
@@ -288,8 +259,8 @@ class RedisPollShare implements PollShare {
 
   #lease(): void {
     if (this.#leasing || this.#closed) return;
-    this.#leasing = this.#sharing.commands.talkstackPollLease(this.#leaseKey, this.#sharing.instanceId, this.#leaseTtlMs).then(
-      (held) => this.#settle(held === 1 ? 'holder' : 'follower'),
+    this.#leasing = this.#sharing.leases.takeOrExtend(this.#leaseKey, this.#sharing.instanceId, this.#leaseTtlMs).then(
+      (held) => this.#settle(held ? 'holder' : 'follower'),
       () => this.#settle('alone'),
     );
   }

@@ -22,6 +22,7 @@ import {
 import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
 import { type Credential } from '../identity/credential.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
+import { FAILURE_MESSAGES } from './failureMessages.js';
 import { backoffMs, isTableStatus, retryAfterMs } from './retryPolicy.js';
 import type { UpstreamScheduler } from './scheduler.js';
 import { createTransport, type TryOutcome } from './transport.js';
@@ -88,12 +89,12 @@ const NOT_FOUND: Verdict = { done: true, call: null };
 const failure = (retried: boolean, fail: () => CallDataError, waitMs?: number): Verdict => ({ done: false, retried, fail, waitMs });
 
 // Failures are built only when the client gives up, never for a try that is retried.
-const timedOut = failure(true, () => new UpstreamTimeoutError('Talkstack did not answer in time.'));
+const timedOut = failure(true, () => new UpstreamTimeoutError(FAILURE_MESSAGES.UPSTREAM_TIMEOUT));
 const tooLarge = failure(false, () => new UpstreamBadResponseError('Talkstack answered with a body larger than UPSTREAM_MAX_BODY_BYTES.'));
-const badUserInput = failure(false, () => new BadUserInputError('Talkstack rejected the request as invalid (400).'));
-const unauthenticated = failure(false, () => new UnauthenticatedError('Talkstack did not accept the credential (401).'));
-const forbidden = failure(false, () => new ForbiddenError('The credential may not read this call (403).'));
-const notACall = failure(false, () => new UpstreamBadResponseError('Talkstack answered with something that is not a call.'));
+const badUserInput = failure(false, () => new BadUserInputError(FAILURE_MESSAGES.BAD_USER_INPUT));
+const unauthenticated = failure(false, () => new UnauthenticatedError(FAILURE_MESSAGES.UNAUTHENTICATED));
+const forbidden = failure(false, () => new ForbiddenError(FAILURE_MESSAGES.FORBIDDEN));
+const notACall = failure(false, () => new UpstreamBadResponseError(FAILURE_MESSAGES.UPSTREAM_BAD_RESPONSE));
 
 function judge(outcome: TryOutcome, now: number): Verdict {
   switch (outcome.kind) {
@@ -127,7 +128,7 @@ function judgeAnswer(status: number, body: Buffer | undefined, retryAfter: strin
     if (status === 401) return unauthenticated;
     if (status === 403) return forbidden;
     const waitMs = retryAfterMs(retryAfter, now);
-    if (status === 429) return failure(true, () => new RateLimitedError('Talkstack rate limit reached (429); try again later.'), waitMs);
+    if (status === 429) return failure(true, () => new RateLimitedError(FAILURE_MESSAGES.RATE_LIMITED), waitMs);
     return failure(true, () => new UpstreamError(`Talkstack failed to answer (HTTP ${status}).`), waitMs);
   }
   const call = body === undefined ? null : decodeCall(parseJson(body.toString('utf8')));
