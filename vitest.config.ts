@@ -22,5 +22,7 @@ export default defineConfig({
     // Every test talks to real servers on loopback; keep runs bounded.
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // `npm run coverage`: line coverage of the server's own code.
+    coverage: { provider: 'v8', include: ['src/**'], reporter: ['text-summary', 'json-summary'] },
   },
 });
