@@ -27,19 +27,24 @@ export class FetchScope implements Cancellation {
   }
 
   /** Ends the scope (idempotent): every listener runs once. */
-  cancel = (): void => {
+  cancel(): void {
     if (this.#cancelled) return;
     this.#cancelled = true;
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (listeners) for (const listener of listeners) listener();
-  };
+  }
+
+  /** The signal's abort: this object is its listener (no closure per scope). */
+  handleEvent(): void {
+    this.cancel();
+  }
 
   listen(listener: () => void): () => void {
     let listeners = this.#listeners;
     if (listeners === undefined) {
       listeners = this.#listeners = new Set();
-      this.#signal?.addEventListener('abort', this.cancel, { once: true });
+      this.#signal?.addEventListener('abort', this, { once: true });
     }
     listeners.add(listener);
     return () => void listeners.delete(listener);
