@@ -18,7 +18,7 @@ import type { Call } from '../calls/call.js';
 import type { CallKey } from '../identity/keys.js';
 import { CANCELLED_ERROR } from '../talkstack/cancellation.js';
 import type { FetchCall, FetchLayer } from './fetchCall.js';
-import { FetchScope } from './fetchScope.js';
+import { FetchScope, UNENDING_SCOPE } from './fetchScope.js';
 
 export interface CoalescingStats {
   /** fetches in flight right now */
@@ -32,6 +32,7 @@ class SharedFetch {
   readonly scope = new FetchScope();
   readonly #joined: FetchScope[] = [];
   #waiters = 0;
+  #pinned = false;
   #settled = false;
   promise!: Promise<Call | null>;
 
@@ -39,6 +40,11 @@ class SharedFetch {
   constructor(private readonly tally: { waiters: number }) {}
 
   join(scope: FetchScope): void {
+    // A scope that never ends is a waiter that never leaves: nothing to count or listen to.
+    if (scope === UNENDING_SCOPE) {
+      this.#pinned = true;
+      return;
+    }
     if (scope.has(this.leave)) return;
     this.#waiters++;
     this.tally.waiters++;
@@ -50,7 +56,7 @@ class SharedFetch {
   readonly leave = (): void => {
     if (this.#settled) return;
     this.tally.waiters--;
-    if (--this.#waiters === 0) this.scope.cancel();
+    if (--this.#waiters === 0 && !this.#pinned) this.scope.cancel();
   };
 
   settle(): void {

@@ -41,6 +41,8 @@ export class FetchScope implements Cancellation {
   }
 
   listen(listener: () => void): () => void {
+    // Ended: it would never run, and keeping it would only hold it in memory.
+    if (this.#cancelled) return noop;
     let listeners = this.#listeners;
     if (listeners === undefined) {
       listeners = this.#listeners = new Set();
@@ -61,13 +63,15 @@ export class FetchScope implements Cancellation {
   }
 }
 
+const noop = (): void => {};
+
 /** A scope that never ends and keeps no listener: for callers that always wait (tests, internal use). */
 class Unending extends FetchScope {
   override get cancelled(): boolean {
     return false;
   }
   override listen(): () => void {
-    return () => {};
+    return noop;
   }
   override has(): boolean {
     return false;

@@ -5,8 +5,8 @@
  * Per call: its first known state at once (a running poller's latest, else the first poll's),
  * then again whenever any field changes; the call ends once it is final. An unknown call
  * ends with one NotFoundError event; a failed poll is retried at the next interval and three
- * failures in a row end the call with one event carrying the last one's error. A first poll
- * refused for the credential (401, 403) ends it at once: a credential Talkstack has never
+ * failures in a row end the call with one event carrying the last one's error. A poll refused
+ * for the credential (401, 403) before the call was ever seen ends it at once: a credential Talkstack has never
  * accepted would otherwise hold a subscription slot for three intervals, so made-up keys could
  * fill the server's MAX_SUBSCRIPTIONS without sending a single event.
  *
@@ -23,7 +23,7 @@ import type { CallPollers, PollOutcome } from './callPollers.js';
 export type WatchEvent = { readonly call: Call } | { readonly address: CallAddress; readonly error: unknown };
 
 export interface WatchCallsOptions {
-  pollers: CallPollers;
+  pollers: Pick<CallPollers, 'subscribe'>;
   /** the calls, each with the credential it is polled with (duplicates are watched once) */
   keys: readonly CallKey[];
   maxSeconds: number;

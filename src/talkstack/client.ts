@@ -26,6 +26,7 @@ import { FAILURE_MESSAGES } from './failureMessages.js';
 import { backoffMs, isTableStatus, retryAfterMs } from './retryPolicy.js';
 import type { UpstreamScheduler } from './scheduler.js';
 import { createTransport, type TryOutcome } from './transport.js';
+import type { Dispatcher } from 'undici';
 import { CALL_PATH, type CallRequestBody } from './wire.js';
 
 const CALL_URL_PATH = `/${CALL_PATH}`;
@@ -45,6 +46,8 @@ export interface TalkstackClientOptions {
   recorder?: TryRecorder;
   /** traces tries (tracing); without one no span is made and no `traceparent` sent */
   tracer?: TryTracer;
+  /** for tests: where tries are dispatched instead of a Pool of the base URL (transport.ts) */
+  dispatcher?: Dispatcher;
 }
 
 /** Told how every upstream try ended (metrics). */
@@ -159,6 +162,7 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
     connections: scheduler.limit,
     timeoutMs: options.timeoutMs,
     maxBodyBytes: options.maxBodyBytes,
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
 
   const observe = (outcome: TryOutcome, answered: boolean, sentAt: number, span: TrySpan | undefined) => {

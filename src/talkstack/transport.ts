@@ -51,6 +51,11 @@ export interface TransportOptions {
   timeoutMs: number;
   /** largest body read (`UPSTREAM_MAX_BODY_BYTES`) */
   maxBodyBytes: number;
+  /**
+   * For tests: tries are dispatched to it instead of a `Pool` of the base URL's origin (a fake
+   * that drives each try's handler by hand). `close()` destroys it as it would the Pool.
+   */
+  dispatcher?: Dispatcher;
 }
 
 export interface Transport {
@@ -171,17 +176,19 @@ function causeOf(error: Error): string {
   return error.name;
 }
 
-export function createTransport({ baseUrl, connections, timeoutMs, maxBodyBytes }: TransportOptions): Transport {
+export function createTransport({ baseUrl, connections, timeoutMs, maxBodyBytes, dispatcher }: TransportOptions): Transport {
   const base = new URL(baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin, {
-    connections,
-    pipelining: 1,
-    // Our timer per try covers all of it; undici's own would only add timers.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    connectTimeout: timeoutMs,
-  });
+  const pool =
+    dispatcher ??
+    new Pool(base.origin, {
+      connections,
+      pipelining: 1,
+      // Our timer per try covers all of it; undici's own would only add timers.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connectTimeout: timeoutMs,
+    });
 
   return {
     send(path, headers, body, cancellation) {
