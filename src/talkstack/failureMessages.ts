@@ -1,8 +1,10 @@
 /**
- * What an API user reads for each way Talkstack can fail a call: one text per code, used by the
- * client when it classifies a try (client.ts) and by poll sharing when a failure crosses Redis as
- * its code alone (subscriptions/pollMessages.ts), so a follower's subscribers read the holder's
- * words. Never a credential, a URL or an upstream body.
+ * The standard text an API user reads for each code a call can fail with upstream. The client
+ * (client.ts) uses it where a try's failure has nothing more specific to say (an UPSTREAM_ERROR
+ * names the HTTP status or says the network failed; a too large body says so); poll sharing
+ * (subscriptions/pollMessages.ts), where a failure crosses Redis as its code alone, always uses
+ * it: nobody who can write to Redis chooses what a client reads. Never a credential, a URL or an
+ * upstream body.
  */
 export const FAILURE_MESSAGES = {
   BAD_USER_INPUT: 'Talkstack rejected the request as invalid (400).',

@@ -1,128 +1,22 @@
 /**
  * One upstream try (talkstack/transport.ts) over a fake undici Dispatcher that the test drives
- * by hand, calling the try's handler as undici does (onRequestStart, onResponseStart,
- * onResponseData…, onResponseEnd, or onResponseError), with a controller that records
- * `abort`. No socket and no real timer: the per-try timer runs on vitest's fake timers. What
- * is checked is the transport's own contract: every way a try can end is one `TryOutcome`;
- * a body is kept only when it must be parsed and only up to `maxBodyBytes`; a try stopped
- * from outside (timer, cap, odd status, cancellation) is aborted in undici; and a try leaves
- * no timer and no listener behind. Over real sockets against the simulator:
- * test/integration/talkstack/upstreamFaults.test.ts.
+ * by hand (test/support/fakeDispatcher.ts), calling the try's handler as undici does
+ * (onRequestStart, onResponseStart, onResponseData…, onResponseEnd, or onResponseError), with
+ * a controller that records `abort`. No socket and no real timer: the per-try timer runs on
+ * vitest's fake timers. What is checked is the transport's own contract: every way a try can
+ * end is one `TryOutcome`; a body is kept only when it must be parsed and only up to
+ * `maxBodyBytes`; a try stopped from outside (timer, cap, odd status, cancellation) is aborted
+ * in undici; and a try leaves no timer and no listener behind. Over real sockets against the
+ * simulator: test/integration/talkstack/upstreamFaults.test.ts.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { Dispatcher, errors } from 'undici';
+import { errors } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FetchScope } from '../../../src/fetch/fetchScope.js';
 import { createTransport, type TryOutcome } from '../../../src/talkstack/transport.js';
+import { FakeDispatcher } from '../../support/fakeDispatcher.js';
 
 const TIMEOUT_MS = 1000;
 const MAX_BODY_BYTES = 32;
-
-/** undici's controller as a handler sees it; `abort` is recorded. */
-class FakeController implements Dispatcher.DispatchController {
-  abortCalls = 0;
-  #reason: Error | null = null;
-
-  constructor(private readonly onAbort: (reason: Error) => void) {}
-
-  get aborted(): boolean {
-    return this.#reason !== null;
-  }
-  get paused(): boolean {
-    return false;
-  }
-  get reason(): Error | null {
-    return this.#reason;
-  }
-  abort(reason: Error): void {
-    this.abortCalls++;
-    if (this.#reason !== null) return;
-    this.#reason = reason;
-    this.onAbort(reason);
-  }
-  pause(): void {}
-  resume(): void {}
-}
-
-/** One request given to the fake dispatcher: the test plays undici's part, one step at a time. */
-class Exchange {
-  readonly controller: FakeController;
-  #over = false;
-
-  constructor(
-    readonly options: Dispatcher.DispatchOptions,
-    readonly handler: Dispatcher.DispatchHandler,
-  ) {
-    // undici tells the handler of an aborted request through onResponseError, a little later.
-    this.controller = new FakeController((reason) => queueMicrotask(() => this.handler.onResponseError?.(this.controller, reason)));
-  }
-
-  /** undici stops calling a handler once its request was aborted or ended. */
-  get #live(): boolean {
-    return !this.#over && !this.controller.aborted;
-  }
-
-  /** The request is on its way (undici: it has a connection). */
-  start(): this {
-    this.handler.onRequestStart?.(this.controller, {});
-    return this;
-  }
-  head(status: number, headers: IncomingHttpHeaders = {}): this {
-    if (this.#live) this.handler.onResponseStart?.(this.controller, status, headers);
-    return this;
-  }
-  data(chunk: string): this {
-    if (this.#live) this.handler.onResponseData?.(this.controller, Buffer.from(chunk));
-    return this;
-  }
-  end(): this {
-    if (this.#live) {
-      this.#over = true;
-      this.handler.onResponseEnd?.(this.controller, {});
-    }
-    return this;
-  }
-  fail(error: Error): this {
-    if (this.#live) {
-      this.#over = true;
-      this.handler.onResponseError?.(this.controller, error);
-    }
-    return this;
-  }
-  /** A whole answer in one go. */
-  answer(status: number, body: string[] = [], headers: IncomingHttpHeaders = {}): this {
-    this.start().head(status, headers);
-    for (const chunk of body) this.data(chunk);
-    return this.end();
-  }
-}
-
-/** A Dispatcher that keeps every request for the test to answer. */
-class FakeDispatcher extends Dispatcher {
-  readonly exchanges: Exchange[] = [];
-  destroyed = false;
-  /** thrown by the next dispatch, as undici's dispatch may throw */
-  throwOnDispatch: Error | undefined;
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    if (this.throwOnDispatch) throw this.throwOnDispatch;
-    this.exchanges.push(new Exchange(options, handler));
-    return true;
-  }
-  override close(): Promise<void> {
-    return this.destroy();
-  }
-  override destroy(): Promise<void> {
-    this.destroyed = true;
-    return Promise.resolve();
-  }
-
-  get last(): Exchange {
-    const exchange = this.exchanges.at(-1);
-    if (!exchange) throw new Error('nothing was dispatched');
-    return exchange;
-  }
-}
 
 /** A real scope that also counts the listeners it holds: a try must not leave one behind. */
 class CountingScope extends FetchScope {
