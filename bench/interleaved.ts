@@ -9,33 +9,29 @@
  * BENCH_ROUNDS (default 6), BENCH_OPERATIONS (per server and round, default 5000). Bounded:
  * rounds × operations per server, every child stopped at the end.
  */
-import { fileURLToPath } from 'node:url';
-import { BENCH_KEY } from './harness/benchSettings.js';
-import { runLoad } from './harness/load.js';
-import { cpuMs, startFlags, startTarget, startUpstream, type Target } from './harness/processes.js';
-import { TARGET_ENTRIES } from './harness/targetEntries.js';
+import { runLoad } from './lib/load.js';
+import { cpuMs } from './lib/procStats.js';
+import { BENCH_KEY, startUpstream } from './lib/upstream.js';
+import { isTargetName, startTarget, type Target } from './targets.js';
 import { type TargetName, WORKLOADS } from './workloads.js';
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const ENTRIES = TARGET_ENTRIES;
-
 const workloadId = process.env['BENCH_WORKLOAD']?.trim() || 'w2';
-const names = (process.env['BENCH_TARGETS'] ?? 'talkstack,apollo-rest,yoga-minimal').split(',').map((name) => name.trim()) as TargetName[];
+const names: TargetName[] = (process.env['BENCH_TARGETS'] ?? 'talkstack,apollo-rest,yoga-minimal').split(',').map((name) => {
+  const trimmed = name.trim();
+  if (!isTargetName(trimmed)) throw new Error(`unknown target ${trimmed}`);
+  return trimmed;
+});
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 6);
 const operations = Number(process.env['BENCH_OPERATIONS'] ?? 5000);
 
 const workload = WORKLOADS.find((w) => w.id === workloadId);
 if (!workload) throw new Error(`unknown workload ${workloadId}: one of ${WORKLOADS.map((w) => w.id).join(', ')}`);
-for (const name of names) if (!(name in ENTRIES)) throw new Error(`unknown target ${name}`);
 
-const upstream = await startUpstream(here('./harness/upstreamProcess.js'));
+const upstream = await startUpstream();
 const targets: Target[] = [];
 try {
   await upstream.setLatency(workload.latencyMs);
-  for (const name of names) {
-    const env = { TALKSTACK_DEMO: '0', TALKSTACK_API_URL: upstream.url, TALKSTACK_PROJECT_ID: 'bench-project', LOG_LEVEL: 'warn', ...(name === 'talkstack' ? workload.serverEnv : {}) };
-    targets.push(await startTarget(name, ENTRIES[name], env, name === 'talkstack' ? startFlags(here('../../package.json')) : []));
-  }
+  for (const name of names) targets.push(await startTarget(name, upstream, { serverEnv: workload.serverEnv }));
   const totals = targets.map(() => ({ cpuMs: 0, ops: 0, seconds: 0, failures: 0, latencyMs: 0 }));
   // Every body is sent once per server (a "new sid each time" stays new), unless the workload repeats on purpose.
   let next = 0;

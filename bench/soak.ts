@@ -1,5 +1,5 @@
 /**
- * Soak test of the compiled server: `npm run soak` (builds first), or `tsx bench/soak.ts`
+ * Soak test of the compiled server: `npm run soak` (builds first), or `node dist/bench/soak.js`
  * against an existing build. Settings: SOAK_SECONDS (60), SOAK_CONCURRENCY (32),
  * SOAK_WARMUP_SECONDS (10, or 1/6 of the run when shorter), SOAK_MAX_REQUESTS, SOAK_SEED.
  *

@@ -1,7 +1,9 @@
 /**
- * The load: `concurrency` workers, each sending one request at a time until the deadline,
- * the request budget or a stop signal (the server died), whichever comes first.
+ * The soak's load: `concurrency` workers, each sending one request of the mix at a time until
+ * the time is up, the request budget is spent or a stop signal (the server died) comes,
+ * whichever is first; every answer checked against what the contract says for it.
  */
+import { runWorkers } from '../lib/workerLoop.js';
 import type { LoadMetrics } from './metrics.js';
 import type { GraphQLBody, OperationPlanner, PlannedRequest } from './operations.js';
 
@@ -9,8 +11,8 @@ export interface LoadSettings {
   /** base URL of the GraphQL server */
   url: string;
   concurrency: number;
-  /** `Date.now()` after which no request starts */
-  deadline: number;
+  /** no request starts after this long */
+  seconds: number;
   maxRequests: number;
   requestTimeoutMs: number;
   planner: OperationPlanner;
@@ -74,14 +76,13 @@ async function send(endpoint: string, plan: PlannedRequest, settings: LoadSettin
   if (problem !== undefined) metrics.recordWrongAnswer(plan.kind, problem);
 }
 
-export async function runLoad(settings: LoadSettings): Promise<void> {
+export async function runSoakLoad(settings: LoadSettings): Promise<void> {
   const endpoint = `${settings.url}/graphql`;
-  let started = 0;
-  const worker = async (): Promise<void> => {
-    while (!settings.stop.aborted && Date.now() < settings.deadline && started < settings.maxRequests) {
-      started++;
-      await send(endpoint, settings.planner.next(), settings);
-    }
-  };
-  await Promise.all(Array.from({ length: settings.concurrency }, worker));
+  await runWorkers({
+    workers: settings.concurrency,
+    maxOperations: settings.maxRequests,
+    seconds: settings.seconds,
+    stop: settings.stop,
+    operation: () => send(endpoint, settings.planner.next(), settings),
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID } from '../../src/simulator/index.js';
 import type { Random } from './random.js';
-import type { Upstream } from './upstream.js';
+import type { SoakUpstream } from './soakUpstream.js';
 
 export const OPERATION_KINDS = [
   'call',
@@ -91,11 +91,11 @@ const MALFORMED_CODE = 'BAD_USER_INPUT';
 
 export class OperationPlanner {
   readonly #random: Random;
-  readonly #upstream: Upstream;
+  readonly #upstream: SoakUpstream;
   /** Fresh unknown sids: a server keeping something per sid would grow with them. */
   #fresh = 0;
 
-  constructor(random: Random, upstream: Upstream) {
+  constructor(random: Random, upstream: SoakUpstream) {
     this.#random = random;
     this.#upstream = upstream;
   }

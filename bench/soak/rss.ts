@@ -1,20 +1,10 @@
 /**
- * Resident memory of the server process, from `/proc/<pid>/status`: what the kernel charges
- * the process, heap and native buffers alike, which is what a leak eventually costs.
+ * The server's resident memory over a soak: a baseline sample after warm-up, periodic ones,
+ * one as the load stops, and the growth between the first and the last. RSS is what the
+ * kernel charges the process, heap and native buffers alike, which is what a leak eventually
+ * costs.
  */
-import { readFileSync } from 'node:fs';
-
-const VM_RSS = /^VmRSS:\s+(\d+)\s+kB$/m;
-
-/** RSS in bytes, or undefined when it cannot be read (process gone, no procfs). */
-export function readRssBytes(pid: number): number | undefined {
-  try {
-    const kib = VM_RSS.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kib === undefined ? undefined : Number(kib) * 1024;
-  } catch {
-    return undefined;
-  }
-}
+import { readRssBytes } from '../lib/procStats.js';
 
 export interface RssSample {
   /** seconds since the load started */

@@ -3,17 +3,18 @@
  * verdict. Everything started here is stopped here, on success or failure.
  */
 import { DEMO_API_KEY, DEMO_PROJECT_ID } from '../../src/simulator/index.js';
+import type { ExitInfo, StopOutcome } from '../lib/serverProcess.js';
 import { CpuMeter, type CpuSummary } from './cpu.js';
-import { runLoad } from './load.js';
+import { runSoakLoad } from './load.js';
 import { LoadMetrics, type LoadStats } from './metrics.js';
 import { OperationPlanner } from './operations.js';
 import { resolveOptions, type SoakOptions } from './options.js';
 import { seededRandom } from './random.js';
 import { formatProgress } from './report.js';
 import { RssTracker, type RssSummary } from './rss.js';
-import { startServer, type ExitInfo, type StopOutcome } from './server.js';
+import { startServer } from './server.js';
+import { startSoakUpstream } from './soakUpstream.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
-import { startUpstream } from './upstream.js';
 
 export interface SoakResult {
   /** every target met */
@@ -55,7 +56,7 @@ const STDERR_TAIL_REPORTED = 2000;
 export async function runSoak(input: SoakOptions = {}): Promise<SoakResult> {
   const options = resolveOptions(input);
   const { log } = options;
-  const upstream = await startUpstream(options.upstreamLatencyMs);
+  const upstream = await startSoakUpstream(options.upstreamLatencyMs);
   const timers: NodeJS.Timeout[] = [];
   try {
     const server = await startServer({
@@ -94,10 +95,10 @@ export async function runSoak(input: SoakOptions = {}): Promise<SoakResult> {
         setInterval(() => log(formatProgress(elapsed(), metrics, rss.current(), cpu.serverPercentSoFar())), options.progressIntervalSeconds * 1000),
       );
 
-      await runLoad({
+      await runSoakLoad({
         url: server.url,
         concurrency: options.concurrency,
-        deadline: startedAt + options.seconds * 1000,
+        seconds: options.seconds,
         maxRequests: options.maxRequests,
         requestTimeoutMs: options.requestTimeoutMs,
         planner: new OperationPlanner(seededRandom(options.seed), upstream),
@@ -117,7 +118,7 @@ export async function runSoak(input: SoakOptions = {}): Promise<SoakResult> {
       const load = metrics.snapshot();
       const rssSummary = rss.summary();
       const targets = evaluateTargets({ crash, load, rss: rssSummary, maxRssGrowthPercent: options.maxRssGrowthPercent });
-      const stderr = server.stderrTail().trim();
+      const stderr = server.stderr().trim();
       return {
         ok: targets.every((t) => t.ok),
         failed: targets.filter((t) => !t.ok).map((t) => `${t.name} (${t.detail})`),

@@ -22,7 +22,7 @@ export interface FaultySid {
 
 export type FaultKind = 'status500' | 'rateLimited' | 'hang' | 'malformed' | 'reset' | 'wrongTypes' | 'notACall';
 
-export interface Upstream {
+export interface SoakUpstream {
   readonly sim: Simulator;
   /** Calls the simulator knows and answers normally. */
   readonly good: readonly string[];
@@ -65,7 +65,7 @@ const FAULTS: ReadonlyArray<{ kind: FaultKind; code: string | undefined; fault?:
 
 const SIDS_PER_FAULT = 2;
 
-export async function startUpstream(latencyMs: number): Promise<Upstream> {
+export async function startSoakUpstream(latencyMs: number): Promise<SoakUpstream> {
   const sim = await startSimulator({ port: 0, host: '127.0.0.1', latencyMs, seedDemo: true });
   const faulty: FaultySid[] = [];
   for (const { kind, code, fault, body } of FAULTS) {

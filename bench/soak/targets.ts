@@ -4,7 +4,7 @@
  */
 import type { LoadStats } from './metrics.js';
 import type { RssSummary } from './rss.js';
-import type { ExitInfo } from './server.js';
+import type { ExitInfo } from '../lib/serverProcess.js';
 
 export interface TargetResult {
   name: string;

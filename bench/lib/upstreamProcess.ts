@@ -1,14 +1,13 @@
 /**
- * The benchmark's upstream: the Talkstack simulator in a process of its own (so its CPU is
- * never counted as the server's), driven by the bench runner over IPC. It answers any sid of
- * the bench project with a synthetic call (`CAlive…` sids are live calls), for the demo key
- * and for the fairness workload's two tenants.
+ * The bench upstream's own process (forked by upstream.ts): the Talkstack simulator answering
+ * any sid of the bench project with a synthetic call (`CAlive…` sids are live calls), for the
+ * demo key and for the fairness workload's two tenants.
  *
  * Messages in: {id, op: 'latency', ms} | {id, op: 'reset'} | {id, op: 'stats'} | {id, op: 'close'};
  * each is answered with {id, ...result}. The first message out is {ready: url}.
  */
 import { startSimulator } from '../../src/simulator/index.js';
-import { BENCH_PROJECT, TENANT_KEYS } from './benchSettings.js';
+import { BENCH_PROJECT, TENANT_KEYS } from './upstream.js';
 
 type Command = { id: number } & ({ op: 'latency'; ms: number } | { op: 'reset' } | { op: 'stats' } | { op: 'close' });
 

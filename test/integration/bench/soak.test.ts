@@ -5,16 +5,16 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runSoak, type SoakResult } from '../bench/soak.js';
-import { DEFAULT_SERVER_ENTRY } from '../bench/soak/server.js';
+import { runSoak, type SoakResult } from '../../../bench/soak.js';
+import { SERVER_ENTRY } from '../../../bench/lib/serverProcess.js';
 
 /** One code per failure mode seeded in the simulator, plus the server's own input check. */
 const EXPECTED_CODES = ['UPSTREAM_ERROR', 'RATE_LIMITED', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE', 'BAD_USER_INPUT'];
 
 describe('soak runner (3 s, 8 workers)', () => {
   it('runs the compiled server through the whole mix without a crash, a 5xx or a failed request', async () => {
-    if (!existsSync(DEFAULT_SERVER_ENTRY)) {
-      throw new Error(`${DEFAULT_SERVER_ENTRY} is missing: run \`npm run build\` (the npm "prepare" step) before this test.`);
+    if (!existsSync(SERVER_ENTRY)) {
+      throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` (the npm "prepare" step) before this test.`);
     }
     const result: SoakResult = await runSoak({ seconds: 3, warmupSeconds: 1, concurrency: 8 });
     const { load, server } = result;

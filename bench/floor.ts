@@ -1,13 +1,14 @@
 /**
  * The upstream floor of a workload: the same upstream calls made straight from this process
- * through one undici pool of `SLOTS` connections, no HTTP server and no GraphQL in between.
+ * through one undici pool of `slots` connections, no HTTP server and no GraphQL in between.
  * `connections` loops each make one operation's `calls` distinct calls at once and wait for
  * all of them. What no server could beat on this machine with this upstream: the "ideal mean"
  * assumes the upstream answers a burst of 64 at once, while a real one (here the simulator,
  * one process) writes them one after another.
  */
 import { Pool } from 'undici';
-import { BENCH_KEY, BENCH_PROJECT } from './benchSettings.js';
+import { runWorkers } from './lib/workerLoop.js';
+import { BENCH_KEY, BENCH_PROJECT } from './lib/upstream.js';
 
 export interface FloorResult {
   ops: number;
@@ -17,25 +18,25 @@ export interface FloorResult {
 export async function measureFloor(upstreamUrl: string, slots: number, calls: number, connections: number, seconds: number): Promise<FloorResult> {
   const pool = new Pool(upstreamUrl, { connections: slots });
   const headers = { 'content-type': 'application/json', 'x-api-key': BENCH_KEY };
-  let n = 0;
-  let ops = 0;
-  let totalMs = 0;
-  const deadline = performance.now() + seconds * 1000;
   const call = async (sid: string) => {
     const response = await pool.request({ path: '/call', method: 'POST', headers, body: JSON.stringify({ sid, projectId: BENCH_PROJECT }) });
     await response.body.json();
   };
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
-        const op = n++;
+  let totalMs = 0;
+  try {
+    const ops = await runWorkers({
+      workers: connections,
+      seconds,
+      // One operation per connection and millisecond: never reached, but finite.
+      maxOperations: Math.ceil(seconds * 1000) * connections,
+      operation: async (op) => {
         const started = performance.now();
         await Promise.all(Array.from({ length: calls }, (_, i) => call(`CAfloor${op}x${i}`)));
         totalMs += performance.now() - started;
-        ops++;
-      }
-    }),
-  );
-  await pool.close();
-  return { ops, meanMs: totalMs / ops };
+      },
+    });
+    return { ops, meanMs: totalMs / ops };
+  } finally {
+    await pool.close();
+  }
 }
