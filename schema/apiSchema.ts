@@ -2,7 +2,7 @@
  * The API schema as dashboards see it: the subgraph schema without what federation adds
  * (`_service`, `_entities`, `_Any`, `_Entity`, `_Service`, the `link` and `federation`
  * definitions and directives). What `schema/baseline.graphql` stores and what the schema
- * evolution check compares (test/schemaEvolution.test.ts).
+ * evolution check compares (test/unit/schema/schemaEvolution.test.ts).
  */
 import { GraphQLObjectType, GraphQLSchema, isSpecifiedDirective, lexicographicSortSchema, printSchema } from 'graphql';
 

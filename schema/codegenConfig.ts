@@ -1,6 +1,6 @@
 /**
  * GraphQL Code Generator's configuration, for a given SDL: codegen.ts passes the built schema's,
- * test/codegen.test.ts the source schema's (and compares the output with the committed files).
+ * test/unit/schema/codegen.test.ts the source schema's (and compares the output with the committed files).
  * Writes the printed subgraph SDL (`schema/schema.graphql`), typed documents for the
  * operations the tests use, and the examples' typed client (client preset) with its
  * trusted-documents manifest.

@@ -20,7 +20,7 @@
  * - only GET and POST with a JSON body of at most `MAX_KEYED_BODY_BYTES` are considered;
  *   SSE and multipart requests, and everything else, go to Yoga untouched; an incremental
  *   answer (@defer, @stream) to a request that may take one (no Accept, or the any-type wildcard) is
- *   multipart/mixed, never JSON, so it is never kept (test/incrementalDelivery.test.ts);
+ *   multipart/mixed, never JSON, so it is never kept (test/integration/graphql/incrementalDelivery.test.ts);
  * - bounded by memory (`maxBytes`), least recently used dropped first;
  * - `stats` counts hits, misses (considered but not held) and stored answers, for metrics.
  *

@@ -11,7 +11,7 @@
  *   tick makes that tick skip it: polls of one call never overlap);
  * - every outcome (the call, not found, a failure) goes to every subscriber; what a subscriber
  *   makes of it (emit on change, end on final, count failures) is its own business
- *   (calls/watchCall.ts). A subscriber joining a poller that already has the call gets it at
+ *   (watchCalls.ts). A subscriber joining a poller that already has the call gets it at
  *   once, with no upstream request;
  * - the last subscriber leaving stops the poller at once: its timer is cleared and its
  *   in-flight poll cancelled (the shared fetch loses this waiter, see fetch/coalescing.ts);
@@ -48,7 +48,7 @@ export interface PollerStats {
   readonly subscribers: number;
 }
 
-/** One poller's place in the cluster (see redis/redisPollLease.ts). */
+/** One poller's place in the cluster (see redisPollSharing.ts). */
 export interface PollShare {
   /** true while this instance polls upstream for the call (it holds the lease, or Redis is unreachable) */
   readonly polling: boolean;

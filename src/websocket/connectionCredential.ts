@@ -21,7 +21,7 @@
 import type { IncomingMessage } from 'node:http';
 import { API_KEY_HEADER, AUTHORIZATION_HEADER } from '../talkstack/wire.js';
 
-/** What `credentialFrom` (talkstack/credentials.ts) reads a credential from. */
+/** What `credentialFrom` (identity/credential.ts) reads a credential from. */
 export interface CredentialHeaders {
   get(name: string): string | null;
 }

@@ -1,7 +1,10 @@
 /**
- * The Redis tier of the fetch pipeline against a real redis-server, with the memory layer in
- * front and coalescing behind, as fetch/fetchPipeline.ts composes them, over a fake end of the
- * pipeline that counts its fetches. (Two whole servers sharing Redis: test/redisCache.test.ts.)
+ * The Redis tier of the fetch pipeline (fetch/redisCallTier.ts) against a real redis-server,
+ * with the memory layer in front and coalescing behind, as fetch/fetchPipeline.ts composes them,
+ * over a fake end of the pipeline that counts its fetches: concurrent lookups of a missing call
+ * share one Redis read and one upstream fetch, written once under the URI-encoded project; a
+ * Redis hit is held in memory until the entry's own expiry, and no longer than the reader's own
+ * TTL rules allow. (Two whole servers sharing Redis: redisSharedCache.test.ts.)
  *
  * Without redis-server these are skipped and the run says so (support/redisServer.ts).
  */

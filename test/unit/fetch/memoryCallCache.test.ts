@@ -1,10 +1,12 @@
 /**
  * The memory layer of the fetch pipeline on its own, in front of a fake layer below, with an
- * injected clock: what is kept, for how long, what a hit costs, and its stats.
+ * injected clock: entries expire by their own TTL (the cache policy's, or the Redis entry's
+ * when the tier behind hands one over), a hit is one stored promise, and its stats. (Which calls
+ * are kept and how long: cachePolicy.test.ts; over HTTP:
+ * test/integration/fetch/memoryCallCache.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../../src/calls/call.js';
-import { cacheTtlSecondsOf } from '../../../src/fetch/cachePolicy.js';
 import type { FetchCall } from '../../../src/fetch/fetchCall.js';
 import { UNENDING_SCOPE } from '../../../src/fetch/fetchScope.js';
 import { MemoryCallCache } from '../../../src/fetch/memoryCallCache.js';
@@ -20,24 +22,6 @@ function call(overrides: Partial<Call>): Call {
 
 const credentialOf = (key: string): Credential => makeCredential(undefined, key) as Credential;
 const keyOf = (sid: string, credential = credentialOf('k')) => callKeyOf(credential, { projectId: 'p', sid });
-
-describe('the cache policy: what is kept, and for how long', () => {
-  it.each([
-    ['a completed call with duration, cost and recordings', call({}), 3600],
-    ['a completed call without recordings yet: at most 60 s', call({ recordings: [] }), 60],
-    ['a completed call without its duration: not settled', call({ durationSeconds: null }), 0],
-    ['a completed call without its cost: not settled', call({ cost: null }), 0],
-    ['another final status', call({ status: 'BUSY', upstreamStatus: 'busy', durationSeconds: null, cost: null, recordings: [] }), 3600],
-    ['an unfinished call', call({ status: 'RINGING', upstreamStatus: 'ringing', isFinal: false }), 0],
-  ])('%s', (_label, value, seconds) => {
-    expect(cacheTtlSecondsOf(value, 3600)).toBe(seconds);
-  });
-
-  it('a TTL below 60 s caps the unrecorded rule too, and 0 keeps nothing', () => {
-    expect(cacheTtlSecondsOf(call({ recordings: [] }), 30)).toBe(30);
-    expect(cacheTtlSecondsOf(call({}), 0)).toBe(0);
-  });
-});
 
 describe('MemoryCallCache', () => {
   it('entries expire by their own TTL on the clock', async () => {

@@ -1,7 +1,9 @@
 /**
- * The shared pollers on their own, over a fake fetch pipeline: one poller per call key, its
- * listeners, and what a listener's failure costs the others. (Over HTTP and with Redis:
- * test/sharedPollers.test.ts, test/redisPollers.test.ts.)
+ * The shared pollers on their own (subscriptions/callPollers.ts), over a fake fetch pipeline:
+ * what a listener's failure costs the others (a listener that throws is logged without the
+ * payload and skipped; the others still get every outcome, a late joiner's copy included).
+ * (Over HTTP and with Redis:
+ * test/integration/subscriptions/sharedPollers.test.ts and redisPollers.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import type { Call, CallAddress } from '../../../src/calls/call.js';

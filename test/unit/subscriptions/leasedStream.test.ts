@@ -1,5 +1,7 @@
 /**
- * A subscription's stream bound to its registry lease: released exactly once however it ends.
+ * A subscription's stream bound to its registry lease on its own (subscriptions/leasedStream.ts):
+ * released exactly once however it ends (completion, failure, `return()`, the client leaving,
+ * `completeAll`), even with a `next()` pending or never started.
  */
 import { describe, expect, it } from 'vitest';
 import { makeCredential, type Credential } from '../../../src/identity/credential.js';

@@ -1,6 +1,8 @@
 /**
- * The registry of open subscriptions on its own: the caps per tenant and per instance, distinct
- * watched calls, transports, and completeAll. (Over SSE and WebSocket: test/subscriptionLimits.test.ts.)
+ * The registry of open subscriptions on its own (subscriptions/subscriptionRegistry.ts): the
+ * caps per tenant and per instance, distinct watched calls, transports, and completeAll. (Over
+ * SSE: test/integration/subscriptions/subscriptionCaps.test.ts; over WebSocket: the WebSocket
+ * transport's tests.)
  */
 import { describe, expect, it } from 'vitest';
 import { TooManySubscriptionsError } from '../../../src/calls/callDataErrors.js';
