@@ -35,6 +35,11 @@ async function main(): Promise<void> {
   if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
 
   const logger = createLogger(config.logLevel);
+  // Whoever reads stdout may go away (`npm start | head`): the server goes on unheard rather
+  // than die of an EPIPE on the banner (log lines stop at the first EPIPE: logging/logger.ts).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   // Last resort: a promise nobody awaited fails its own request, not the whole process.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; the server goes on'));
   const demo = config.demo ? await startDemoUpstream(config) : undefined;
