@@ -2,32 +2,17 @@
  * Talkstack's status strings as this API's `CallStatus`. Upstream spellings vary in case and
  * separators, and new statuses may appear: anything unrecognised is UNKNOWN, never an error.
  */
-export const CALL_STATUSES = [
-  'QUEUED',
-  'INITIATED',
-  'RINGING',
-  'IN_PROGRESS',
-  'COMPLETED',
-  'VOICEMAIL',
-  'BUSY',
-  'SILENCE',
-  'FAILED',
-  'NO_ANSWER',
-  'CANCELED',
-  'UNKNOWN',
-] as const;
+/** The call can still change: Talkstack has not triggered it yet, or it is under way. */
+const TEMPORARY_STATUSES = ['QUEUED', 'INITIATED', 'RINGING', 'IN_PROGRESS'] as const;
+/** The status can no longer change. */
+const FINAL_STATUS_LIST = ['COMPLETED', 'VOICEMAIL', 'BUSY', 'SILENCE', 'FAILED', 'NO_ANSWER', 'CANCELED'] as const;
+
+/** Every status, in the schema's order; UNKNOWN is neither temporary nor final (see Call.upstreamStatus). */
+export const CALL_STATUSES = [...TEMPORARY_STATUSES, ...FINAL_STATUS_LIST, 'UNKNOWN'] as const;
 
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
-const FINAL_STATUSES: ReadonlySet<CallStatus> = new Set<CallStatus>([
-  'COMPLETED',
-  'VOICEMAIL',
-  'BUSY',
-  'SILENCE',
-  'FAILED',
-  'NO_ANSWER',
-  'CANCELED',
-]);
+const FINAL_STATUSES: ReadonlySet<CallStatus> = new Set<CallStatus>(FINAL_STATUS_LIST);
 
 const KNOWN: ReadonlyMap<string, CallStatus> = new Map<string, CallStatus>([
   ...CALL_STATUSES.filter((status) => status !== 'UNKNOWN').map((status) => [status, status] as const),

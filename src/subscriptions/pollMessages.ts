@@ -16,20 +16,9 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CallAddress } from '../calls/call.js';
-import {
-  BadUserInputError,
-  type CallDataError,
-  type ErrorCode,
-  ForbiddenError,
-  isCallDataError,
-  RateLimitedError,
-  UnauthenticatedError,
-  UpstreamBadResponseError,
-  UpstreamError,
-  UpstreamTimeoutError,
-} from '../calls/callDataErrors.js';
+import { isCallDataError } from '../calls/callDataErrors.js';
 import { sharedCallOf } from '../calls/callShape.js';
-import { FAILURE_MESSAGES } from '../talkstack/failureMessages.js';
+import { isUpstreamFailureCode, upstreamFailure } from '../talkstack/upstreamFailures.js';
 import { callSnapshotOf, type PollOutcome } from './callPollers.js';
 
 const CALL = 'c';
@@ -40,23 +29,13 @@ const INTERNAL = 'INTERNAL';
 const MAC_LENGTH = 32;
 
 /**
- * The failures a poll can really have (talkstack/client.ts), each made with the client's one
- * message for its code (talkstack/failureMessages.ts): a failure message names only its code, so
- * nobody who can PUBLISH on Redis chooses what a client reads.
+ * A failure's code as it crosses Redis: the failures a poll can really have (the client's,
+ * talkstack/upstreamFailures.ts) are made again with their standard text, so nobody who can
+ * PUBLISH on Redis chooses what a client reads; anything else is no message.
  */
-const POLL_FAILURES: ReadonlyMap<string, () => CallDataError> = new Map<ErrorCode, () => CallDataError>([
-  ['BAD_USER_INPUT', () => new BadUserInputError(FAILURE_MESSAGES.BAD_USER_INPUT)],
-  ['UNAUTHENTICATED', () => new UnauthenticatedError(FAILURE_MESSAGES.UNAUTHENTICATED)],
-  ['FORBIDDEN', () => new ForbiddenError(FAILURE_MESSAGES.FORBIDDEN)],
-  ['RATE_LIMITED', () => new RateLimitedError(FAILURE_MESSAGES.RATE_LIMITED)],
-  ['UPSTREAM_ERROR', () => new UpstreamError(FAILURE_MESSAGES.UPSTREAM_ERROR)],
-  ['UPSTREAM_TIMEOUT', () => new UpstreamTimeoutError(FAILURE_MESSAGES.UPSTREAM_TIMEOUT)],
-  ['UPSTREAM_BAD_RESPONSE', () => new UpstreamBadResponseError(FAILURE_MESSAGES.UPSTREAM_BAD_RESPONSE)],
-]);
-
 function failureOf(code: string): unknown {
   if (code === INTERNAL) return new Error('a poll failed on another instance');
-  return POLL_FAILURES.get(code)?.();
+  return isUpstreamFailureCode(code) ? upstreamFailure(code) : undefined;
 }
 
 /**
@@ -86,7 +65,7 @@ export function encodePollOutcome(instanceId: string, outcome: PollOutcome, chan
   else {
     // Only the domain errors a poll can have keep their code; anything else is internal.
     const { error } = outcome;
-    body = `${FAILED}\n${isCallDataError(error) && POLL_FAILURES.has(error.code) ? error.code : INTERNAL}`;
+    body = `${FAILED}\n${isCallDataError(error) && isUpstreamFailureCode(error.code) ? error.code : INTERNAL}`;
   }
   return sealPollMessage(instanceId, body, channel);
 }

@@ -9,20 +9,11 @@
  * A `recorder` (metrics) and a `tracer` (tracing) hear about each try when given; without
  * them a try costs nothing more.
  */
-import {
-  BadUserInputError,
-  type CallDataError,
-  ForbiddenError,
-  RateLimitedError,
-  UnauthenticatedError,
-  UpstreamBadResponseError,
-  UpstreamError,
-  UpstreamTimeoutError,
-} from '../calls/callDataErrors.js';
+import type { CallDataError } from '../calls/callDataErrors.js';
 import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
 import { type Credential } from '../identity/credential.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
-import { FAILURE_MESSAGES } from './failureMessages.js';
+import { upstreamFailure } from './upstreamFailures.js';
 import { backoffMs, isTableStatus, retryAfterMs } from './retryPolicy.js';
 import type { UpstreamScheduler } from './scheduler.js';
 import { createTransport, type TryOutcome } from './transport.js';
@@ -92,12 +83,12 @@ const NOT_FOUND: Verdict = { done: true, call: null };
 const failure = (retried: boolean, fail: () => CallDataError, waitMs?: number): Verdict => ({ done: false, retried, fail, waitMs });
 
 // Failures are built only when the client gives up, never for a try that is retried.
-const timedOut = failure(true, () => new UpstreamTimeoutError(FAILURE_MESSAGES.UPSTREAM_TIMEOUT));
-const tooLarge = failure(false, () => new UpstreamBadResponseError('Talkstack answered with a body larger than UPSTREAM_MAX_BODY_BYTES.'));
-const badUserInput = failure(false, () => new BadUserInputError(FAILURE_MESSAGES.BAD_USER_INPUT));
-const unauthenticated = failure(false, () => new UnauthenticatedError(FAILURE_MESSAGES.UNAUTHENTICATED));
-const forbidden = failure(false, () => new ForbiddenError(FAILURE_MESSAGES.FORBIDDEN));
-const notACall = failure(false, () => new UpstreamBadResponseError(FAILURE_MESSAGES.UPSTREAM_BAD_RESPONSE));
+const timedOut = failure(true, () => upstreamFailure('UPSTREAM_TIMEOUT'));
+const tooLarge = failure(false, () => upstreamFailure('UPSTREAM_BAD_RESPONSE', 'Talkstack answered with a body larger than UPSTREAM_MAX_BODY_BYTES.'));
+const badUserInput = failure(false, () => upstreamFailure('BAD_USER_INPUT'));
+const unauthenticated = failure(false, () => upstreamFailure('UNAUTHENTICATED'));
+const forbidden = failure(false, () => upstreamFailure('FORBIDDEN'));
+const notACall = failure(false, () => upstreamFailure('UPSTREAM_BAD_RESPONSE'));
 
 function judge(outcome: TryOutcome, now: number): Verdict {
   switch (outcome.kind) {
@@ -109,15 +100,15 @@ function judge(outcome: TryOutcome, now: number): Verdict {
       throw CANCELLED_ERROR;
     case 'network': {
       const cause = outcome.cause;
-      return failure(true, () => new UpstreamError('Talkstack could not be reached.', cause));
+      return failure(true, () => upstreamFailure('UPSTREAM_ERROR', 'Talkstack could not be reached.', cause));
     }
     case 'malformed': {
       const cause = outcome.cause;
-      return failure(false, () => new UpstreamError('Talkstack answered with something that is not valid HTTP.', cause));
+      return failure(false, () => upstreamFailure('UPSTREAM_ERROR', 'Talkstack answered with something that is not valid HTTP.', cause));
     }
     case 'oddStatus': {
       const status = outcome.status;
-      return failure(false, () => new UpstreamError(`Talkstack answered with an unexpected status (HTTP ${status}).`));
+      return failure(false, () => upstreamFailure('UPSTREAM_ERROR', `Talkstack answered with an unexpected status (HTTP ${status}).`));
     }
     case 'answer':
       return judgeAnswer(outcome.status, outcome.body, outcome.retryAfter, now);
@@ -131,13 +122,13 @@ function judgeAnswer(status: number, body: Buffer | undefined, retryAfter: strin
     if (status === 401) return unauthenticated;
     if (status === 403) return forbidden;
     const waitMs = retryAfterMs(retryAfter, now);
-    if (status === 429) return failure(true, () => new RateLimitedError(FAILURE_MESSAGES.RATE_LIMITED), waitMs);
-    return failure(true, () => new UpstreamError(`Talkstack failed to answer (HTTP ${status}).`), waitMs);
+    if (status === 429) return failure(true, () => upstreamFailure('RATE_LIMITED'), waitMs);
+    return failure(true, () => upstreamFailure('UPSTREAM_ERROR', `Talkstack failed to answer (HTTP ${status}).`), waitMs);
   }
   const call = body === undefined ? null : decodeCall(parseJson(body.toString('utf8')));
   if (call) return { done: true, call };
   if (status >= 200 && status < 300) return notACall;
-  return failure(false, () => new UpstreamError(`Talkstack answered with an unexpected status (HTTP ${status}).`));
+  return failure(false, () => upstreamFailure('UPSTREAM_ERROR', `Talkstack answered with an unexpected status (HTTP ${status}).`));
 }
 
 /** Resolves after `ms`, or rejects with CancelledError as soon as `cancellation` fires. */

@@ -36,7 +36,7 @@ import { type Credential, makeCredential } from '../../../src/identity/credentia
 import { CancelledError } from '../../../src/talkstack/cancellation.js';
 import { createTalkstackClient, type TryRecorder, type TrySpan, type TryTracer } from '../../../src/talkstack/client.js';
 import type { TalkstackCall } from '../../../src/talkstack/decode.js';
-import { FAILURE_MESSAGES } from '../../../src/talkstack/failureMessages.js';
+import { FAILURE_MESSAGES } from '../../../src/talkstack/upstreamFailures.js';
 import { UpstreamScheduler } from '../../../src/talkstack/scheduler.js';
 import type { TryOutcome } from '../../../src/talkstack/transport.js';
 import type { CallRequestBody } from '../../../src/talkstack/wire.js';
