@@ -8,6 +8,11 @@
  * Settings: BENCH_WORKLOAD (default w2), BENCH_TARGETS (default "talkstack,apollo-rest,yoga-minimal"),
  * BENCH_ROUNDS (default 6), BENCH_OPERATIONS (per server and round, default 5000). Bounded:
  * rounds × operations per server, every child stopped at the end.
+ *
+ * BENCH_BEFORE=<another build's compiled entry> (e.g. `../before/dist/src/main.js` of a clone at
+ * an earlier commit, after its `npm ci`) adds a row "talkstack (before)" started exactly like
+ * this server: a change on the request path measured before and after in one run, under the
+ * same bursts.
  */
 import { runLoad } from './lib/load.js';
 import { cpuMs } from './lib/procStats.js';
@@ -32,6 +37,8 @@ const targets: Target[] = [];
 try {
   await upstream.setLatency(workload.latencyMs);
   for (const name of names) targets.push(await startTarget(name, upstream, { serverEnv: workload.serverEnv }));
+  const beforeEntry = process.env['BENCH_BEFORE']?.trim();
+  if (beforeEntry) targets.push(await startTarget('talkstack', upstream, { label: 'talkstack (before)', entry: beforeEntry, serverEnv: workload.serverEnv }));
   const totals = targets.map(() => ({ cpuMs: 0, ops: 0, seconds: 0, failures: 0, latencyMs: 0 }));
   // Every body is sent once per server (a "new sid each time" stays new), unless the workload repeats on purpose.
   let next = 0;

@@ -41,16 +41,18 @@ function startFlags(): string[] {
 export interface TargetSettings {
   /** the row's name; default the target's */
   label?: string;
+  /** another compiled entry of the same target (e.g. this server as built from an earlier commit) */
+  entry?: string;
   /** settings of this server for this run (the baselines have none) */
   serverEnv?: Readonly<Record<string, string>>;
 }
 
 /** Starts one server against `upstream` and resolves once it listens. */
-export async function startTarget(name: TargetName, upstream: Upstream, { label = name, serverEnv = {} }: TargetSettings = {}): Promise<Target> {
+export async function startTarget(name: TargetName, upstream: Upstream, { label = name, entry = TARGET_ENTRIES[name], serverEnv = {} }: TargetSettings = {}): Promise<Target> {
   const talkstack = name === 'talkstack';
   const server = await startServerProcess({
     name: label,
-    entry: TARGET_ENTRIES[name],
+    entry,
     env: {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'production',
