@@ -159,7 +159,7 @@ export const SETTINGS = {
     default: 3600,
     parse: integer(0, 31_536_000),
     description:
-      'how long a settled final call is answered from memory (0: off): final status, and for `COMPLETED` its duration and cost (without recordings yet: at most 60 s); per credential, at most 50,000 calls, least recently used dropped first; unfinished, unknown and failed calls always go upstream; with `REDIS_URL` also shared between instances through Redis. A repeated request made only of such calls is answered without the GraphQL pipeline (Operations: Settled answers)',
+      'how long a settled final call is answered from memory (0: off): final status, and for `COMPLETED` its duration and cost (without recordings yet: at most 60 s); at most 50,000 calls per instance, least recently used dropped first, each held per credential; unfinished, unknown and failed calls always go upstream; with `REDIS_URL` also shared between instances through Redis. A repeated request made only of such calls is answered without the GraphQL pipeline (Operations: Settled answers)',
   }),
   redisUrl: withoutDefault({
     variable: 'REDIS_URL',
@@ -345,5 +345,3 @@ export type SettingValues = {
   -readonly [K in SettingName]: (typeof SETTINGS)[K] extends Setting<infer T, infer Required> ? (Required extends true ? T : T | undefined) : never;
 };
 
-/** Every setting at its default (those without one unset). */
-export const DEFAULTS: SettingValues = Object.fromEntries(Object.entries(SETTINGS).map(([name, setting]) => [name, setting.default])) as SettingValues;

@@ -32,16 +32,15 @@
  */
 import type { Call, CallAddress } from '../calls/call.js';
 import { sharedCallOf } from '../calls/callShape.js';
-import type { CallKey } from '../identity/keys.js';
+import { redisCallKeyOf, type CallKey } from '../identity/keys.js';
 import { boundedGet, TOO_LARGE } from '../redis/boundedGet.js';
-import { KEY_PREFIX, type RedisConnection } from '../redis/redisConnection.js';
+import type { RedisConnection } from '../redis/redisConnection.js';
 import { cacheTtlSecondsOf } from './cachePolicy.js';
 import type { FetchCall, FetchLayer } from './fetchCall.js';
 import type { HeldCalls } from './memoryCallCache.js';
 
 /** After a command timed out (Redis hanging, not down), Redis is left alone this long. */
 export const PAUSE_AFTER_TIMEOUT_MS = 1000;
-const CALL_KEY_PREFIX = `${KEY_PREFIX}call:`;
 const TIMED_OUT = 'Command timed out';
 
 /** A call as the shared tier holds it: the call and when its entry expires. */
@@ -112,7 +111,7 @@ export class RedisCallTier {
 
   /** The Redis key of a call key. */
   redisKeyOf({ credential, address }: CallKey): string {
-    return `${CALL_KEY_PREFIX}${this.#redis.keyFingerprint(credential)}:${encodeURIComponent(address.projectId)}:${address.sid}`;
+    return redisCallKeyOf(this.#redis.keyFingerprint(credential), address);
   }
 
   /** The shared entry of `key`, or undefined (miss or failure). Never rejects. */

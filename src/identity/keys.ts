@@ -55,3 +55,20 @@ export function callKeyOf(credential: Credential, address: CallAddress): CallKey
 
 /** A call within one credential's view (a loader, a subscription's list): `<projectId>\0<sid>`. */
 export const addressKeyOf = ({ projectId, sid }: CallAddress): string => `${projectId}\u0000${sid}`;
+
+/** Every key and channel this server writes to Redis starts with it, so a shared Redis can tell them apart. */
+export const REDIS_KEY_PREFIX = 'talkstack:';
+
+/**
+ * `talkstack:call:<fingerprint>:<projectId>:<sid>`: a final call in the shared tier.
+ * `fingerprint` names the credential (RedisConnection.keyFingerprint, an HMAC of its id), never
+ * the credential itself.
+ */
+export const redisCallKeyOf = (fingerprint: string, { projectId, sid }: CallAddress): string =>
+  `${REDIS_KEY_PREFIX}call:${fingerprint}:${encodeURIComponent(projectId)}:${sid}`;
+
+/** `talkstack:poll:<fingerprint>:<hash of projectId and sid>`: one shared poll's lease and channel. */
+export function redisPollKeyOf(fingerprint: string, address: CallAddress): string {
+  const call = createHash('sha256').update(addressKeyOf(address)).digest('base64url').slice(0, 22);
+  return `${REDIS_KEY_PREFIX}poll:${fingerprint}:${call}`;
+}

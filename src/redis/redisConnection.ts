@@ -24,8 +24,6 @@ import type { Credential } from '../identity/credential.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 200;
 const RECONNECT_DELAY_MS = 500;
-/** every key this server writes starts with it, so a shared Redis can tell them apart */
-export const KEY_PREFIX = 'talkstack:';
 
 export interface RedisConnectionOptions {
   url: string;

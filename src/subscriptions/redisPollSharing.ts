@@ -31,13 +31,12 @@
  * message reaches ioredis' event emitter (it would be an uncaught exception): it is caught and
  * logged without the payload.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { CallAddress } from '../calls/call.js';
-import type { CallKey } from '../identity/keys.js';
+import { REDIS_KEY_PREFIX, redisPollKeyOf, type CallKey } from '../identity/keys.js';
 import type { Logger } from '../logging/logger.js';
 import { boundedGet, TOO_LARGE } from '../redis/boundedGet.js';
-import { KEY_PREFIX, type RedisConnection } from '../redis/redisConnection.js';
+import type { RedisConnection } from '../redis/redisConnection.js';
 import type { PollOutcome, PollShare, PollShareHooks, PollSharing } from './callPollers.js';
 import { PollLeases } from './pollLease.js';
 import { decodePollOutcome, encodePollOutcome, type PollChannel } from './pollMessages.js';
@@ -48,14 +47,8 @@ const MIN_LAST_CALL_TTL_MS = 1000;
 
 const ignore = () => {};
 
-/** `talkstack:poll:<fingerprint>:<hash of projectId and sid>` */
-export function pollKeyOf(fingerprint: string, { projectId, sid }: CallAddress): string {
-  const call = createHash('sha256').update(`${projectId}\u0000${sid}`).digest('base64url').slice(0, 22);
-  return `${KEY_PREFIX}poll:${fingerprint}:${call}`;
-}
-
 /** The name the key of message MACs is derived from: no credential id (base64url, no ':') can be it. */
-const SIGNING_NAME = `${KEY_PREFIX}poll-messages`;
+const SIGNING_NAME = `${REDIS_KEY_PREFIX}poll-messages`;
 
 /** the key poll messages are signed with on every instance sharing `redis`'s REDIS_KEY_SECRET */
 export const pollSigningKeyOf = (redis: RedisConnection): string => redis.fingerprintOf(SIGNING_NAME);
@@ -94,7 +87,7 @@ export class RedisPollSharing implements PollSharing {
   }
 
   join({ credential, address }: CallKey, intervalMs: number, hooks: PollShareHooks): PollShare {
-    const channel = pollKeyOf(this.#redis.keyFingerprint(credential), address);
+    const channel = redisPollKeyOf(this.#redis.keyFingerprint(credential), address);
     const share = new RedisPollShare(this, { channel, address, signingKey: this.signingKey, maxBytes: this.maxMessageBytes }, intervalMs, hooks);
     this.#shares.set(channel, share);
     share.begin();

@@ -25,17 +25,17 @@ import type { Config } from '../config/config.js';
 import { TooManySubscriptionsError } from '../calls/callDataErrors.js';
 
 export interface SubscriptionLimits {
-  /** open subscriptions per credential */
-  readonly perCredential: number;
+  /** open subscriptions per tenant (MAX_SUBSCRIPTIONS_PER_CREDENTIAL counts by tenant: identity/keys.ts) */
+  readonly perTenant: number;
   /** distinct call keys (pollers) one tenant's subscriptions hold at once */
-  readonly watchedCallsPerCredential: number;
+  readonly watchedCallsPerTenant: number;
   /** open subscriptions of the whole instance */
   readonly total: number;
 }
 
 export const subscriptionLimitsOf = (config: Config): SubscriptionLimits => ({
-  perCredential: config.maxSubscriptionsPerCredential,
-  watchedCallsPerCredential: config.maxWatchedCallsPerCredential,
+  perTenant: config.maxSubscriptionsPerCredential,
+  watchedCallsPerTenant: config.maxWatchedCallsPerCredential,
   total: config.maxSubscriptions,
 });
 
@@ -103,17 +103,17 @@ export class SubscriptionRegistry {
   acquire(tenantId: string, calls: readonly CallKey[], transport: SubscriptionTransport = 'sse'): SubscriptionLease {
     const usage = this.#usage.get(tenantId);
     const limits = this.#limits;
-    if ((usage?.subscriptions ?? 0) >= limits.perCredential) {
+    if ((usage?.subscriptions ?? 0) >= limits.perTenant) {
       throw new TooManySubscriptionsError(
-        `This credential already has ${limits.perCredential} open subscriptions (MAX_SUBSCRIPTIONS_PER_CREDENTIAL); close one first.`,
+        `This credential already has ${limits.perTenant} open subscriptions (MAX_SUBSCRIPTIONS_PER_CREDENTIAL); close one first.`,
       );
     }
     const distinct = [...new Set(calls.map((key) => key.id))];
     const watched = usage?.watched.size ?? 0;
     const added = usage ? distinct.filter((key) => !usage.watched.has(key)).length : distinct.length;
-    if (watched + added > limits.watchedCallsPerCredential) {
+    if (watched + added > limits.watchedCallsPerTenant) {
       throw new TooManySubscriptionsError(
-        `This subscription would make this credential watch more than ${limits.watchedCallsPerCredential} distinct calls at once (MAX_WATCHED_CALLS_PER_CREDENTIAL).`,
+        `This subscription would make this credential watch more than ${limits.watchedCallsPerTenant} distinct calls at once (MAX_WATCHED_CALLS_PER_CREDENTIAL).`,
       );
     }
     if (this.#leases.size >= limits.total) {

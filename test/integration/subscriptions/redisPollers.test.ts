@@ -19,7 +19,8 @@ import { sharedCallBytesLimit } from '../../../src/calls/callShape.js';
 import type { Config } from '../../../src/config/config.js';
 import { configWith } from '../../support/config.js';
 import { type PollChannel, sealPollMessage } from '../../../src/subscriptions/pollMessages.js';
-import { pollKeyOf, pollSigningKeyOf } from '../../../src/subscriptions/redisPollSharing.js';
+import { redisPollKeyOf } from '../../../src/identity/keys.js';
+import { pollSigningKeyOf } from '../../../src/subscriptions/redisPollSharing.js';
 import { createServer, type CallsServer } from '../../../src/app.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { DEMO_API_KEY, DEMO_PROJECT_ID, type Simulator, startSimulator } from '../../../src/simulator/index.js';
@@ -324,7 +325,7 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     const credential = makeCredential(undefined, DEMO_API_KEY);
     if (!redisConnection || !credential) throw new Error('no Redis or credential');
     const address = { projectId: DEMO_PROJECT_ID, sid };
-    return { channel: pollKeyOf(redisConnection.keyFingerprint(credential), address), address, signingKey: pollSigningKeyOf(redisConnection), maxBytes: sharedCallBytesLimit(262_144) };
+    return { channel: redisPollKeyOf(redisConnection.keyFingerprint(credential), address), address, signingKey: pollSigningKeyOf(redisConnection), maxBytes: sharedCallBytesLimit(262_144) };
   }
 
   const FORGED_TEXT = 'Your account is suspended: call +1-555-SCAM';

@@ -4,7 +4,7 @@
  * the order calls are asked for, results per key and each on its own schedule, one call key
  * per call keyed by the loader's credential, the batch sizes it reports and `answered()` (what
  * the fast path for settled answers reads afterwards). Over HTTP:
- * test/integration/fetch/callLoader.test.ts, test/requestBudgets.test.ts.
+ * test/integration/fetch/callLoader.test.ts, test/integration/graphql/operationLimits.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { Call, CallAddress } from '../../../src/calls/call.js';

@@ -13,7 +13,7 @@ const credential = makeCredential(undefined, 'k') as Credential;
 const keys = (...sids: string[]) => sids.map((sid) => callKeyOf(credential, { projectId: 'p', sid }));
 
 describe('leasedStream', () => {
-  const registry = () => new SubscriptionRegistry({ perCredential: 10, watchedCallsPerCredential: 10, total: 10 });
+  const registry = () => new SubscriptionRegistry({ perTenant: 10, watchedCallsPerTenant: 10, total: 10 });
 
   /** A source whose `next()` waits until the test resolves it. */
   function controlledSource() {

@@ -14,7 +14,7 @@ const credential = makeCredential(undefined, 'k') as Credential;
 const keys = (...sids: string[]) => sids.map((sid) => callKeyOf(credential, { projectId: 'p', sid }));
 
 describe('SubscriptionRegistry', () => {
-  const limits = { perCredential: 2, watchedCallsPerCredential: 3, total: 3 };
+  const limits = { perTenant: 2, watchedCallsPerTenant: 3, total: 3 };
   /** what `acquire` gave: the lease, or the error it threw */
   const attempt = (acquire: () => SubscriptionLease): SubscriptionLease | unknown => {
     try {
@@ -44,7 +44,7 @@ describe('SubscriptionRegistry', () => {
   });
 
   it('counts each distinct call once, across a credential’s subscriptions and within one', () => {
-    const registry = new SubscriptionRegistry({ ...limits, perCredential: 10, total: 10 });
+    const registry = new SubscriptionRegistry({ ...limits, perTenant: 10, total: 10 });
     const many = registry.acquire('A', keys('c1', 'c2', 'c2', 'c1'));
     expect(registry.watchedBy('A')).toBe(2);
     const again = registry.acquire('A', keys('c2', 'c3'));
