@@ -10,11 +10,13 @@
  * entry meant a stack trace captured and formatted per entry: measured, nearly all of the cost
  * of such a request.
  */
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Call, CallAddress } from '../src/calls/call.js';
 import { callAddress, isWellFormedSid, MALFORMED_SID, projectIdOf, type Reject } from '../src/calls/callAddress.js';
 import { BadUserInputError, UnauthenticatedError } from '../src/calls/callDataErrors.js';
 import type { CallLoader } from '../src/fetch/callLoader.js';
 import type { Context } from '../src/graphql/context.js';
+import { recordIfStale } from '../src/graphql/staleExtensions.js';
 import { CancelledError } from '../src/talkstack/cancellation.js';
 
 type ProjectArg = string | number | null | undefined;
@@ -55,14 +57,18 @@ export const addressOf = (ctx: Context, sid: string | number, projectId: Project
   callAddress(String(sid), projectOf(ctx, projectId), rejectOnce(ctx));
 
 /** One call. Rejects (never throws synchronously). */
-export function loadCall(ctx: Context, sid: string | number, projectId: ProjectArg): Promise<Call | null> {
+/**
+ * One call, at `info`'s path (and `index` within it: an `_entities` entry). Rejects (never
+ * throws synchronously). A stale answer is noted for `extensions.stale` on the way.
+ */
+export function loadCall(ctx: Context, sid: string | number, projectId: ProjectArg, info: GraphQLResolveInfo, index?: number): Promise<Call | null> {
   let pending: Promise<Call | null>;
   try {
     pending = loaderOf(ctx).load(addressOf(ctx, sid, projectId));
   } catch (error) {
     pending = Promise.reject(error);
   }
-  return pending.catch(failedLookup);
+  return pending.then((call) => recordIfStale(ctx, info, index, call), failedLookup);
 }
 
 /**
@@ -70,13 +76,13 @@ export function loadCall(ctx: Context, sid: string | number, projectId: ProjectA
  * credential, fails the whole field at once (one error, however long the list); a malformed
  * sid fails only its own entry.
  */
-export function loadCalls(ctx: Context, sids: readonly (string | number)[], projectId: ProjectArg): Promise<Call | null>[] {
+export function loadCalls(ctx: Context, sids: readonly (string | number)[], projectId: ProjectArg, info: GraphQLResolveInfo): Promise<Call | null>[] {
   const project = projectOf(ctx, projectId);
   const loader = loaderOf(ctx);
   let malformed: Promise<never> | undefined;
-  return sids.map((sid) => {
+  return sids.map((sid, index) => {
     const text = String(sid);
-    if (isWellFormedSid(text)) return loader.load({ projectId: project, sid: text }).catch(failedLookup);
+    if (isWellFormedSid(text)) return loader.load({ projectId: project, sid: text }).then((call) => recordIfStale(ctx, info, index, call), failedLookup);
     if (!malformed) {
       malformed = refuseInput(ctx, MALFORMED_SID);
       // Every entry gets its own handler from the executor; this one only keeps the shared

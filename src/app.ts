@@ -19,7 +19,7 @@ import { sharedCallBytesLimit } from './calls/callShape.js';
 import type { Config } from './config/config.js';
 import { trustedDocumentsFor } from './config/startup.js';
 import { createFetchPipeline } from './fetch/fetchPipeline.js';
-import { DEFAULT_TAB_DOCUMENT } from './graphiql/graphiqlOptions.js';
+import { DEFAULT_TAB_DOCUMENT, type GraphiQLTab } from './graphiql/graphiqlOptions.js';
 import { createContextFactory } from './graphql/context.js';
 import { graphqlPlugins } from './graphql/plugins.js';
 import { createGraphQLHandler, CSRF_HEADER, type GraphQLHandler, GRAPHQL_PATH } from './graphql/yoga.js';
@@ -29,7 +29,7 @@ import { SettledAnswers } from './http/settledAnswers.js';
 import { makeCredential } from './identity/credential.js';
 import { Readiness } from './lifecycle/readiness.js';
 import type { TrustedDocuments } from './limits/trustedManifest.js';
-import { createLogFingerprint } from './logging/logFingerprint.js';
+import { createIdFingerprint, createLogFingerprint } from './logging/logFingerprint.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import type { ServerStats } from './metrics/metricSources.js';
 import { createServerMetrics } from './metrics/serverMetrics.js';
@@ -39,12 +39,13 @@ import { RedisPollSharing } from './subscriptions/redisPollSharing.js';
 import { SubscriptionRegistry, subscriptionLimitsOf } from './subscriptions/subscriptionRegistry.js';
 import { createTalkstackClient } from './talkstack/client.js';
 import { UpstreamScheduler } from './talkstack/scheduler.js';
+import { UpstreamGovernor } from './governor/upstreamGovernor.js';
 import { createTracing, type TracingOptions } from './tracing/tracing.js';
 import { attachWebSocketEndpoint } from './websocket/webSocketEndpoint.js';
 
 export interface ServerOptions {
   /** GraphiQL's example documents, one tab each; a function is called at each page load */
-  graphiqlTabs?: readonly string[] | (() => readonly string[]);
+  graphiqlTabs?: readonly GraphiQLTab[] | (() => readonly GraphiQLTab[]);
   /** where logs go; by default JSON lines on stdout at LOG_LEVEL */
   logger?: Logger;
   /** span processors to use instead of the OTLP exporter (tests); tracing is on with them */
@@ -89,10 +90,23 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
   const tracing = createTracing({ endpoint: config.otelExporterOtlpEndpoint, spanProcessors: options.tracing?.spanProcessors });
 
   const scheduler = new UpstreamScheduler(config.upstreamConcurrency);
+  const breakerFingerprint = createIdFingerprint();
+  const governor = new UpstreamGovernor({
+    rateLimit: config.upstreamRateLimit,
+    maxWaitMs: config.upstreamMaxWaitMs,
+    maxWaitingPerTenant: config.maxWaitingCallsPerTenant,
+    onBreaker: (tenantId, open) => {
+      const tenant = breakerFingerprint(tenantId);
+      if (open) logger.warn({ tenant }, 'Talkstack is failing for a tenant: its circuit breaker opened; its calls fail UPSTREAM_UNAVAILABLE unsent, with one probe a second');
+      else logger.info({ tenant }, "a tenant's circuit breaker closed: Talkstack answers it again");
+    },
+  });
   const client = createTalkstackClient({
     baseUrl: config.talkstackApiUrl,
     timeoutMs: config.upstreamTimeoutMs,
     retries: config.upstreamRetries,
+    governor,
+    maxSends: 3 + config.upstreamRetries,
     maxBodyBytes: config.upstreamMaxBodyBytes,
     scheduler,
     recorder: metrics?.upstream,
@@ -106,6 +120,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
   const maxSharedCallBytes = sharedCallBytesLimit(config.upstreamMaxBodyBytes);
   const pipeline = createFetchPipeline({
     cacheTtlSeconds: config.cacheTtlSeconds,
+    staleIfErrorSeconds: config.staleIfErrorSeconds,
+    cacheMaxBytes: config.cacheMaxBytes,
     redis,
     maxRedisValueBytes: maxSharedCallBytes,
     client,
@@ -115,7 +131,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
   const subscriptions = new SubscriptionRegistry(subscriptionLimitsOf(config));
   // Polls go through the pipeline, not an operation's loader; with Redis, one instance polls each call.
   const pollers = new CallPollers({
-    fetchCall: pipeline.fetchCall,
+    fetchCall: pipeline.pollCall,
     intervalMs: config.callPollIntervalMs,
     logger,
     sharing: redis && new RedisPollSharing(redis, { logger, maxMessageBytes: maxSharedCallBytes }),
@@ -145,6 +161,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
 
   const stats = (): ServerStats => ({
     upstream: scheduler.stats,
+    governor: governor.stats(),
     fetch: pipeline.stats(),
     settledAnswers: settledAnswers.stats,
     subscriptions: subscriptions.stats,

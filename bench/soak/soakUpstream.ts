@@ -4,6 +4,7 @@
  * and the code each failure must surface as.
  */
 import {
+  DEMO_ACCOUNT,
   DEMO_CALLS,
   DEMO_LIVE_SIDS,
   DEMO_PROJECT_ID,
@@ -18,7 +19,27 @@ export interface FaultySid {
   readonly kind: FaultKind;
   /** `extensions.code` expected on the field; undefined when the call must resolve (with nulls). */
   readonly code: string | undefined;
+  /**
+   * The credential it is asked with, when its failures are the kind the upstream governor acts
+   * on (429s pace and pause a tenant, 5xx/timeouts/resets open its breaker): a tenant of their
+   * own, so the healthy tenant beside them is never slowed or refused (contract: "Tenants").
+   * Such a field may also be refused by the governor (`GOVERNOR_CODES`). Undefined: asked with
+   * the mix's usual credentials, in lists too.
+   */
+  readonly credential: Readonly<Record<string, string>> | undefined;
 }
+
+/** What the governor answers instead of sending, for a tenant Talkstack fails or rations. */
+export const GOVERNOR_CODES: readonly string[] = ['UPSTREAM_UNAVAILABLE', 'RATE_LIMITED', 'TOO_MANY_REQUESTS'];
+
+/**
+ * Keys of the demo account for the failing tenants: one rationed (429s), one failing over four
+ * distinct calls (its breaker opens: UPSTREAM_UNAVAILABLE), one whose two calls hang (too few
+ * distinct calls to open a breaker: its tries time out).
+ */
+const RATIONED_KEY = 'soak-rationed-key';
+const FAILING_KEY = 'soak-failing-key';
+const HANGING_KEY = 'soak-hanging-key';
 
 export type FaultKind = 'status500' | 'rateLimited' | 'hang' | 'malformed' | 'reset' | 'wrongTypes' | 'notACall';
 
@@ -32,13 +53,13 @@ export interface SoakUpstream {
 }
 
 /** Faults are keyed by sid, so each kind gets its own sids; two per kind spreads them over the mix. */
-const FAULTS: ReadonlyArray<{ kind: FaultKind; code: string | undefined; fault?: Fault; body?: unknown }> = [
-  { kind: 'status500', code: 'UPSTREAM_ERROR', fault: { type: 'status', status: 500 } },
-  // retry-after 0: the retry happens at once, so the soak measures the path, not the wait.
-  { kind: 'rateLimited', code: 'RATE_LIMITED', fault: { type: 'status', status: 429, headers: { 'retry-after': '0' } } },
-  { kind: 'hang', code: 'UPSTREAM_TIMEOUT', fault: { type: 'hang' } },
+const FAULTS: ReadonlyArray<{ kind: FaultKind; code: string | undefined; fault?: Fault; body?: unknown; key?: string }> = [
+  { kind: 'status500', code: 'UPSTREAM_ERROR', fault: { type: 'status', status: 500 }, key: FAILING_KEY },
+  // retry-after 0 and a quota announced: the tenant is paced, not paused for seconds.
+  { kind: 'rateLimited', code: 'RATE_LIMITED', fault: { type: 'status', status: 429, headers: { 'retry-after': '0', 'ratelimit-policy': '100;w=1' } }, key: RATIONED_KEY },
+  { kind: 'hang', code: 'UPSTREAM_TIMEOUT', fault: { type: 'hang' }, key: HANGING_KEY },
   { kind: 'malformed', code: 'UPSTREAM_BAD_RESPONSE', fault: { type: 'raw', body: '{"status": "completed", oops' } },
-  { kind: 'reset', code: 'UPSTREAM_ERROR', fault: { type: 'reset' } },
+  { kind: 'reset', code: 'UPSTREAM_ERROR', fault: { type: 'reset' }, key: FAILING_KEY },
   // Every optional field of the wrong type: the contract maps them to null and keeps the call.
   {
     kind: 'wrongTypes',
@@ -67,13 +88,14 @@ const SIDS_PER_FAULT = 2;
 
 export async function startSoakUpstream(latencyMs: number): Promise<SoakUpstream> {
   const sim = await startSimulator({ port: 0, host: '127.0.0.1', latencyMs, seedDemo: true });
+  sim.addCredentials(DEMO_ACCOUNT, { apiKeys: [RATIONED_KEY, FAILING_KEY, HANGING_KEY] });
   const faulty: FaultySid[] = [];
-  for (const { kind, code, fault, body } of FAULTS) {
+  for (const { kind, code, fault, body, key } of FAULTS) {
     for (let i = 0; i < SIDS_PER_FAULT; i++) {
       const sid = `CAsoak_${kind}_${i}`;
       if (fault) sim.injectFault(sid, fault);
       if (body !== undefined) sim.setCall(DEMO_PROJECT_ID, sid, body);
-      faulty.push({ sid, kind, code });
+      faulty.push({ sid, kind, code, credential: key === undefined ? undefined : { 'x-api-key': key } });
     }
   }
   return {

@@ -27,10 +27,15 @@ export const CallRef = builder.objectRef<Call>('Call').implement({
       description: 'null when the call carries no shift reference and no shift answer',
     }),
     data: t.expose('data', { type: 'JSONObject', description: 'the raw upstream `data` object ({} when absent)' }),
+    fetchedAt: t.expose('fetchedAt', {
+      type: 'DateTime',
+      description:
+        'when Talkstack answered the state shown; older than the request when cached, shared or stale (only stale answers are listed in extensions.stale)',
+    }),
   }),
 });
 
 builder.asEntity(CallRef, {
   key: builder.selection<{ projectId: string; sid: string }>('projectId sid'),
-  resolveReference: (reference, ctx) => resolveCallReference(reference, ctx),
+  resolveReference: (reference, ctx, info) => resolveCallReference(reference, ctx, info),
 });

@@ -37,6 +37,11 @@ export interface Call {
   recordings: Recording[];
   shift: ShiftData | null;
   data: Record<string, unknown>;
+  /**
+   * When Talkstack answered the state shown (ISO 8601, UTC, ms). Older than the request when
+   * the call comes from the store, a shared fetch or Redis, or is a stale answer.
+   */
+  fetchedAt: string;
 }
 
 /** Where a call lives upstream; what the loader and the entity key are made of. */

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'TOO_MANY_REQUESTS'
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_BAD_RESPONSE'
@@ -48,9 +50,39 @@ export class ForbiddenError extends CallDataError {
   readonly code = 'FORBIDDEN';
 }
 
-export class RateLimitedError extends CallDataError {
+/**
+ * A failure that says when to come back (`extensions.retryAfterMs`). `unsent` marks one the
+ * upstream governor refused without sending anything (governor/upstreamGovernor.ts): a poll
+ * refused so is not a failed poll (subscriptions/watchCalls.ts).
+ */
+export abstract class RetryLaterError extends CallDataError {
+  constructor(
+    message: string,
+    /** ms until asking again may succeed; undefined when unknown */
+    readonly retryAfterMs: number | undefined,
+    readonly unsent: boolean,
+    detail?: string,
+  ) {
+    super(message, detail);
+  }
+}
+
+/** Talkstack's rate limit: answered 429 on the last try, or the call could not be sent within UPSTREAM_MAX_WAIT_MS. */
+export class RateLimitedError extends RetryLaterError {
   override name = 'RateLimitedError';
   readonly code = 'RATE_LIMITED';
+}
+
+/** The tenant's circuit breaker is open: Talkstack is failing for it, so the call was not sent. */
+export class UpstreamUnavailableError extends RetryLaterError {
+  override name = 'UpstreamUnavailableError';
+  readonly code = 'UPSTREAM_UNAVAILABLE';
+}
+
+/** The tenant already has MAX_WAITING_CALLS_PER_TENANT calls waiting: this one was not queued. */
+export class TooManyRequestsError extends RetryLaterError {
+  override name = 'TooManyRequestsError';
+  readonly code = 'TOO_MANY_REQUESTS';
 }
 
 export class UpstreamError extends CallDataError {
@@ -91,12 +123,14 @@ export class TooManySubscriptionsError extends CallDataError {
 export class CallEventError extends CallDataError {
   override name = 'CallEventError';
   readonly code: ErrorCode;
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly sid: string,
     failure: CallDataError,
   ) {
     super(failure.message, failure.detail);
     this.code = failure.code;
+    this.retryAfterMs = failure instanceof RetryLaterError ? failure.retryAfterMs : undefined;
   }
 }
 

@@ -13,7 +13,8 @@
  *   finite number (each or null), as mapCall's own functions give them; each recording is what
  *   mapCall derives from its URL (absolute http(s), same sid and format); `shift` has the
  *   mapping's fields and types; `data` is an object with no object or array at depth
- *   `MAX_DATA_DEPTH` (dataDepth.ts: what a cut leaves);
+ *   `MAX_DATA_DEPTH` (dataDepth.ts: what a cut leaves); `fetchedAt` is an instant as
+ *   `Date#toISOString` writes it;
  * - the call returned is a new object of the known fields only, in mapCall's order: keys a
  *   value adds are dropped, so its JSON is what this server would have written;
  * - `sharedCallBytesLimit(UPSTREAM_MAX_BODY_BYTES)` bounds what a reader takes from shared
@@ -76,7 +77,7 @@ function isCutData(data: Record<string, unknown>): boolean {
 /** The call in `value` when this server's mapping could have produced it for `address`, else undefined. */
 export function sharedCallOf(value: unknown, address: CallAddress): Call | undefined {
   if (!isObject(value) || value.sid !== address.sid || value.projectId !== address.projectId) return undefined;
-  const { status, upstreamStatus, isFinal, from, to, phoneNumber, date, durationSeconds, cost, recordings, shift: rawShift, data } = value;
+  const { status, upstreamStatus, isFinal, from, to, phoneNumber, date, durationSeconds, cost, recordings, shift: rawShift, data, fetchedAt } = value;
   if (typeof upstreamStatus !== 'string' || typeof status !== 'string' || toCallStatus(upstreamStatus) !== status) return undefined;
   if (isFinal !== isFinalStatus(status as CallStatus)) return undefined;
   if (!mapped(from, 'string', toPhoneNumber) || !mapped(to, 'string', toPhoneNumber) || !mapped(phoneNumber, 'string', toPhoneNumber)) return undefined;
@@ -90,6 +91,7 @@ export function sharedCallOf(value: unknown, address: CallAddress): Call | undef
   }
   const shift = shiftOf(rawShift);
   if (shift === undefined || !isObject(data) || !isCutData(data)) return undefined;
+  if (typeof fetchedAt !== 'string' || !isFetchedAt(fetchedAt)) return undefined;
   return {
     sid: address.sid,
     projectId: address.projectId,
@@ -105,5 +107,10 @@ export function sharedCallOf(value: unknown, address: CallAddress): Call | undef
     recordings: checkedRecordings,
     shift,
     data,
+    fetchedAt,
   };
 }
+
+/** `Date#toISOString()`'s own form, and a real instant. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const isFetchedAt = (text: string): boolean => ISO_INSTANT.test(text) && new Date(text).toISOString() === text;

@@ -13,7 +13,8 @@ const TWILIO_RECORDING_PATH = /\/Recordings\/(RE[0-9a-fA-F]{32})(\.[A-Za-z0-9]+)
 const E164 = /^\+[1-9]\d{6,14}$/;
 const PHONE_FORMATTING = /[\s().-]/g;
 
-export function mapCall(address: CallAddress, upstream: TalkstackCall): Call {
+/** `upstream` as this API exposes it; `fetchedAt` (ms since epoch) is when Talkstack answered it. */
+export function mapCall(address: CallAddress, upstream: TalkstackCall, fetchedAt: number = Date.now()): Call {
   const status = toCallStatus(upstream.status);
   return {
     sid: address.sid,
@@ -30,6 +31,7 @@ export function mapCall(address: CallAddress, upstream: TalkstackCall): Call {
     recordings: toRecordings(upstream.recordingUrls),
     shift: toShiftData(upstream),
     data: cutDeepData(upstream.data),
+    fetchedAt: new Date(fetchedAt).toISOString(),
   };
 }
 

@@ -143,7 +143,31 @@ export const SETTINGS = {
     group: 'upstream',
     default: 2,
     parse: integer(0, 10),
-    description: 'further tries after a 429, 5xx, network error or timeout (0–10)',
+    description:
+      'further tries after a 5xx, network error or timeout (0–10), with backoff, honouring `Retry-After`; a 429 pauses the tenant and spends no retry while the call can still be sent within `UPSTREAM_MAX_WAIT_MS`, but one call is sent at most `3 + UPSTREAM_RETRIES` times',
+  }),
+  upstreamRateLimit: withoutDefault({
+    variable: 'UPSTREAM_RATE_LIMIT',
+    group: 'upstream',
+    defaultText: '— (learned)',
+    parse: integer(1, 100_000),
+    description:
+      'requests per second per tenant to pace to from the start, and the most pacing will ever allow (unset: learned from 429s and rate-limit headers); per instance',
+  }),
+  upstreamMaxWaitMs: withDefault({
+    variable: 'UPSTREAM_MAX_WAIT_MS',
+    group: 'upstream',
+    default: 10_000,
+    parse: integer(0, 600_000),
+    description:
+      "longest a call may wait for its tenant's pace or pause, counted from the moment it is asked, before it fails with `RATE_LIMITED` unsent (with `extensions.retryAfterMs`)",
+  }),
+  maxWaitingCallsPerTenant: withDefault({
+    variable: 'MAX_WAITING_CALLS_PER_TENANT',
+    group: 'upstream',
+    default: 5000,
+    parse: integer(1, 1_000_000),
+    description: 'upstream calls one tenant may have waiting for its pace, per instance; past it a call fails `TOO_MANY_REQUESTS` unsent',
   }),
   upstreamMaxBodyBytes: withDefault({
     variable: 'UPSTREAM_MAX_BODY_BYTES',
@@ -159,7 +183,22 @@ export const SETTINGS = {
     default: 3600,
     parse: integer(0, 31_536_000),
     description:
-      'how long a settled final call is answered from memory (0: off): final status, and for `COMPLETED` its duration and cost (without recordings yet: at most 60 s); at most 50,000 calls per instance, least recently used dropped first, each held per credential; unfinished, unknown and failed calls always go upstream; with `REDIS_URL` also shared between instances through Redis. A repeated request made only of such calls is answered without the GraphQL pipeline (Operations: Settled answers)',
+      'how long a settled final call is answered from memory (0: off): final status, and for `COMPLETED` its duration and cost (without recordings yet: at most 60 s); held per credential within `CACHE_MAX_BYTES`; unfinished, unknown and failed calls always go upstream; with `REDIS_URL` also shared between instances through Redis. A repeated request made only of such calls is answered without the GraphQL pipeline (Operations: Settled answers)',
+  }),
+  staleIfErrorSeconds: withDefault({
+    variable: 'STALE_IF_ERROR_SECONDS',
+    group: 'cache',
+    default: 300,
+    parse: integer(0, 604_800),
+    description:
+      'how old (from its `fetchedAt`) a last good answer may be to be answered instead of an upstream failure (`UPSTREAM_ERROR`, `UPSTREAM_TIMEOUT`, `UPSTREAM_UNAVAILABLE`, `RATE_LIMITED`, `TOO_MANY_REQUESTS`), listed in `extensions.stale` (0: off); queries only, never subscriptions',
+  }),
+  cacheMaxBytes: withDefault({
+    variable: 'CACHE_MAX_BYTES',
+    group: 'cache',
+    default: 67_108_864,
+    parse: integer(1_048_576, 68_719_476_736),
+    description: 'memory the store of calls (fresh and stale answers together) may take per instance, least recently used dropped first',
   }),
   redisUrl: withoutDefault({
     variable: 'REDIS_URL',

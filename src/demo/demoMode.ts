@@ -18,6 +18,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '../simulator/index.js';
+import type { GraphiQLTab } from '../graphiql/graphiqlOptions.js';
 import { demoTabs } from './demoTabs.js';
 
 /**
@@ -34,7 +35,7 @@ export interface DemoUpstream {
    * GraphiQL's example documents, one tab each, written at each page load: live calls come
    * and go, so documents written at start-up would only show finished ones a minute later.
    */
-  graphiqlTabs: () => string[];
+  graphiqlTabs: () => GraphiQLTab[];
   /** lines for the start-up banner */
   banner: string[];
 }

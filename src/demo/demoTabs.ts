@@ -4,19 +4,22 @@
  * ErrorStates (every demo error sid and the code a client sees for it).
  */
 import type { Config } from '../config/config.js';
-import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS, type RollingLiveCall, type RollingSchedule, type Simulator } from '../simulator/index.js';
+import type { GraphiQLTab } from '../graphiql/graphiqlOptions.js';
+import { DEMO_ERROR_SIDS, DEMO_ERRORS_API_KEY, DEMO_SAMPLE_SIDS, type RollingLiveCall, type RollingSchedule, type Simulator } from '../simulator/index.js';
 import { backoffMs } from '../talkstack/retryPolicy.js';
 import { codeText, seconds } from './demoText.js';
 
 /** GraphiQL's example tabs, one operation each, naming the simulator's live calls of this instant. */
-export function demoTabs(simulator: Simulator, config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>): string[] {
+export function demoTabs(simulator: Simulator, config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>): GraphiQLTab[] {
   const sids = DEMO_SAMPLE_SIDS.map((sample) => sample.sid);
   const live = simulator.liveCalls();
   return [
     dashboardPage(sids, live),
     oneCall(sids[0] ?? live[0]?.sid ?? ''),
     watchCall(live[0]?.sid ?? sids[0] ?? '', simulator.liveCallSchedule),
-    errorStates(sids[0] ?? '', config),
+    // Sent with a demo key of its own: its 429s pause, and its failures count against, that
+    // tenant only (contract: "Tenants"), never the demo key of the other tabs.
+    { query: errorStates(sids[0] ?? '', config), headers: { 'x-api-key': DEMO_ERRORS_API_KEY } },
   ];
 }
 
@@ -82,7 +85,9 @@ function errorStates(goodSid: string, config: Pick<Config, 'upstreamTimeoutMs' |
   return `# Error states to design for: each demo-error-* sid answers as an upstream failure
 # does. Its entry in \`calls\` is null, and errors[] has one error for it whose path ends
 # with the entry's index and whose extensions.code says what happened; the other
-# entries still answer. demo-error-timeout takes about ${seconds(worstMs)} (${tries} tries of ${seconds(config.upstreamTimeoutMs)}).
+# entries still answer. demo-error-timeout takes about ${seconds(worstMs)} (${tries} tries of ${seconds(config.upstreamTimeoutMs)});
+# demo-error-429 about ${seconds((2 + config.upstreamRetries) * 1000)} (sent ${tries + 2} times, each 429 pausing for its Retry-After).
+# This tab sends a demo key of its own (see Headers): these failures pause only that key.
 ${DEMO_ERROR_SIDS.map((state) => `#   ${state.sid.padEnd(width)}  ${codeText(state.code)}`).join('\n')}
 
 query ErrorStates {

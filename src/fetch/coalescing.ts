@@ -46,6 +46,7 @@ class SharedFetch {
       return;
     }
     if (scope.has(this.leave)) return;
+    this.scope.origin ??= scope;
     this.#waiters++;
     this.tally.waiters++;
     this.#joined.push(scope);

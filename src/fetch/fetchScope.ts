@@ -16,6 +16,8 @@ export class FetchScope implements Cancellation {
   readonly #signal: AbortSignal | undefined;
   #cancelled = false;
   #listeners: Set<() => void> | undefined;
+  /** a shared fetch's scope: the first operation that waited for it (Cancellation.origin) */
+  origin: object | undefined;
 
   /** @param signal aborted when the waiter goes away; without one, only `cancel()` ends the scope */
   constructor(signal?: AbortSignal) {

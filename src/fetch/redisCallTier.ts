@@ -37,7 +37,8 @@ import { boundedGet, TOO_LARGE } from '../redis/boundedGet.js';
 import type { RedisConnection } from '../redis/redisConnection.js';
 import { cacheTtlSecondsOf } from './cachePolicy.js';
 import type { FetchCall, FetchLayer } from './fetchCall.js';
-import type { HeldCalls } from './memoryCallCache.js';
+import type { HeldCalls } from './callStore.js';
+import { isStaleAnswer } from './staleMarks.js';
 
 /** After a command timed out (Redis hanging, not down), Redis is left alone this long. */
 export const PAUSE_AFTER_TIMEOUT_MS = 1000;
@@ -93,7 +94,7 @@ export class RedisCallTier {
 
   readonly layer: FetchLayer = (next: FetchCall): FetchCall => {
     const written = (key: CallKey) => (call: Call | null) => {
-      if (call === null || this.#written.has(call)) return call;
+      if (call === null || isStaleAnswer(call) || this.#written.has(call)) return call;
       this.#written.add(call);
       const ttl = cacheTtlSecondsOf(call, this.#ttlSeconds);
       if (ttl > 0) this.write(key, call, this.#now() + ttl * 1000);

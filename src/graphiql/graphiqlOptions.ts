@@ -4,10 +4,13 @@
  */
 import type { GraphiQLOptions } from 'graphql-yoga';
 
+/** An example tab: its document, and the headers it is sent with when they are not GraphiQL's defaults. */
+export type GraphiQLTab = string | { readonly query: string; readonly headers: Readonly<Record<string, string>> };
+
 export interface GraphiQLPageSettings {
   title: string;
-  /** the example documents, one tab each, the first opened first; a function is called at each page load */
-  tabs: readonly string[] | (() => readonly string[]);
+  /** the example tabs, the first opened first; a function is called at each page load */
+  tabs: readonly GraphiQLTab[] | (() => readonly GraphiQLTab[]);
   /** the header the CSRF plugin requires on requests a browser could send cross-site */
   csrfHeader: string;
 }
@@ -21,13 +24,14 @@ export const NEW_TAB_DOCUMENT = '# A new tab: write an operation here (Ctrl+Spac
 export function graphiqlOptionsFactory(settings: GraphiQLPageSettings): () => GraphiQLPageOptions {
   const { title, tabs, csrfHeader } = settings;
   return () => {
-    const documents = typeof tabs === 'function' ? tabs() : tabs;
+    const examples = typeof tabs === 'function' ? tabs() : tabs;
+    const defaultTabs = examples.map((tab) => (typeof tab === 'string' ? { query: tab } : { query: tab.query, headers: JSON.stringify(tab.headers, null, 2) }));
     return {
       title,
       // Used only while the browser keeps no tabs of its own; staleTabRefresh.ts keeps kept
       // tabs current and may open another of them than the first.
-      defaultTabs: documents.map((query) => ({ query })),
-      query: documents[0],
+      defaultTabs,
+      query: defaultTabs[0]?.query,
       defaultQuery: NEW_TAB_DOCUMENT,
       subscriptionsProtocol: 'SSE',
       // GraphiQL subscribes over SSE with a GET (`accept: text/event-stream`), which the CSRF

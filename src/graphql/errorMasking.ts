@@ -18,17 +18,23 @@
  * @stream) get it from incrementalErrorMasking.ts.
  */
 import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
-import { CallEventError, isCallDataError } from '../calls/callDataErrors.js';
+import { CallEventError, isCallDataError, RetryLaterError } from '../calls/callDataErrors.js';
 import { CancelledError } from '../talkstack/cancellation.js';
 
 export const INTERNAL_ERROR_MESSAGE = 'Unexpected error.';
 
 /** The extensions a domain failure is coded with; undefined for anything unexpected. */
 function codeOf(error: unknown): GraphQLErrorExtensions | undefined {
-  if (error instanceof CallEventError) return { sid: error.sid, code: error.code };
+  if (error instanceof CallEventError) return withRetryAfter({ sid: error.sid, code: error.code }, error.retryAfterMs);
+  if (error instanceof RetryLaterError) return withRetryAfter({ code: error.code }, error.retryAfterMs);
   if (isCallDataError(error)) return { code: error.code };
   if (error instanceof CancelledError) return { code: 'CANCELLED' };
   return undefined;
+}
+
+/** `extensions.retryAfterMs`: whole milliseconds, when known. */
+function withRetryAfter(extensions: { code: string; sid?: string }, retryAfterMs: number | undefined): GraphQLErrorExtensions {
+  return retryAfterMs === undefined ? extensions : { ...extensions, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)) };
 }
 
 export function maskError(error: unknown, message: string = INTERNAL_ERROR_MESSAGE): Error {

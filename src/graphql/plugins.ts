@@ -11,7 +11,8 @@
  * - the limits and budgets, in the order they act: tokens, depth and aliases; the document's
  *   size before parsing; operation types at validation; list entries before variables are
  *   coerced; then, once execution is done, the variable errors' code and MAX_ERRORS, and the
- *   coding of errors inside incremental parts (Yoga's masking codes the rest);
+ *   coding of errors inside incremental parts (Yoga's masking codes the rest), and the list of
+ *   stale answers (`extensions.stale`);
  * - @defer and @stream after all of them, as it answers nothing itself: it adds the two
  *   directives and its rules to the one validation the limits run in, and the incremental
  *   result it allows is an async iterable that the spans, counts and error cap above follow
@@ -35,6 +36,7 @@ import { useVariableErrorCode } from '../limits/variableErrors.js';
 import type { Logger } from '../logging/logger.js';
 import { useIncrementalErrorMasking } from './incrementalErrorMasking.js';
 import { useLastResortErrors } from './lastResortErrors.js';
+import { useStaleExtensions } from './staleExtensions.js';
 import { useUnsentStreamsClosed } from './unsentStreams.js';
 
 export interface PluginParts {
@@ -65,6 +67,8 @@ export function graphqlPlugins({ config, logger, csrfHeader, tracing, metrics, t
     useErrorCountLimit(config.maxErrors),
     // Yoga codes and masks every result's errors; the parts of an incremental result too.
     useIncrementalErrorMasking(logger),
+    // extensions.stale: the entries answered stale instead of failing, per result or payload.
+    useStaleExtensions(config.maxErrors),
   );
   // GRAPHQL_INTROSPECTION=false: no __schema/__type, and no "did you mean" hints.
   if (!config.introspection) plugins.push(useDisableIntrospection(), useNoFieldSuggestions());

@@ -6,7 +6,7 @@
  */
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
-import { graphiqlOptionsFactory } from '../graphiql/graphiqlOptions.js';
+import { type GraphiQLPageSettings, graphiqlOptionsFactory } from '../graphiql/graphiqlOptions.js';
 import { renderGraphiQLPage } from '../graphiql/graphiqlPage.js';
 import { boundedParserCache } from '../limits/parseCache.js';
 import { type Logger, yogaLoggerFrom } from '../logging/logger.js';
@@ -26,7 +26,7 @@ export interface GraphQLHandlerOptions {
   /** in their order (graphql/plugins.ts) */
   plugins: Plugin[];
   /** GraphiQL's page title and example tabs (a function is called at each page load); undefined: not served */
-  graphiql?: { title: string; tabs: readonly string[] | (() => readonly string[]) } | undefined;
+  graphiql?: { title: string; tabs: GraphiQLPageSettings['tabs'] } | undefined;
 }
 
 export function createGraphQLHandler({ schema, context, logger, plugins, graphiql }: GraphQLHandlerOptions): GraphQLHandler {

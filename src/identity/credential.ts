@@ -5,7 +5,7 @@
  * fingerprint of `id`, logging/logFingerprint.ts).
  */
 import { API_KEY_HEADER, AUTHORIZATION_HEADER } from '../talkstack/wire.js';
-import { credentialIdOf, headerPairText, tenantIdOf } from './keys.js';
+import { credentialIdOf, headerPairText, tenantIdsOf } from './keys.js';
 
 export interface Credential {
   readonly authorization?: string;
@@ -14,6 +14,8 @@ export interface Credential {
   readonly id: string;
   /** the tenant id (keys.ts): digest of the paying key; what fairness and per-tenant caps count by */
   readonly tenantId: string;
+  /** every tenant it counts against (keys.ts): `tenantId`, and the Authorization's when both headers are sent */
+  readonly tenantIds: readonly string[];
   /** the headers of an upstream call made with it (credential and content type), built once */
   readonly upstreamHeaders: Readonly<Record<string, string>>;
 }
@@ -25,11 +27,12 @@ interface HeaderSource {
 export function makeCredential(authorization: string | undefined, apiKey: string | undefined): Credential | undefined {
   if (!authorization && !apiKey) return undefined;
   const id = credentialIdOf(authorization, apiKey);
-  const tenantId = tenantIdOf(authorization, apiKey);
+  const tenantIds = Object.freeze(tenantIdsOf(authorization, apiKey));
+  const tenantId = tenantIds[0] as string;
   const upstreamHeaders: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization) upstreamHeaders[AUTHORIZATION_HEADER] = authorization;
   if (apiKey) upstreamHeaders[API_KEY_HEADER] = apiKey;
-  return Object.freeze({ ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id, tenantId, upstreamHeaders });
+  return Object.freeze({ ...(authorization ? { authorization } : {}), ...(apiKey ? { apiKey } : {}), id, tenantId, tenantIds, upstreamHeaders });
 }
 
 /**

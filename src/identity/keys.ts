@@ -13,6 +13,8 @@
  *   there is one, else the Authorization value with its scheme's case and spacing ignored).
  *   Coarser on purpose: one key sent with a different junk Authorization each time is still one
  *   tenant for fairness and per-tenant caps. Never keys data;
+ * - the **tenant ids** (`Credential.tenantIds`): one per credential value carried, the tenant
+ *   id first; what the upstream governor paces and breaks by (a call waits for the strictest);
  * - the **call key** (`CallKey`): one call (projectId, sid) as fetched with one credential.
  *
  * A sid never contains `\u0000` (callAddress.ts) and ids are base64url, so no two pairs spell
@@ -31,10 +33,22 @@ export function credentialIdOf(authorization: string | undefined, apiKey: string
   return createHash('sha256').update(headerPairText(authorization, apiKey)).digest('base64url');
 }
 
+const digest = (text: string): string => createHash('sha256').update(text).digest('base64url');
+const authorizationPayer = (authorization: string): string => `a:${authorization.trim().replace(/\s+/g, ' ').replace(/^\S+/, (scheme) => scheme.toLowerCase())}`;
+
 /** Digest of who pays upstream: the api key, else the normalised Authorization value. */
 export function tenantIdOf(authorization: string | undefined, apiKey: string | undefined): string {
-  const payer = apiKey ? `k:${apiKey}` : `a:${(authorization ?? '').trim().replace(/\s+/g, ' ').replace(/^\S+/, (scheme) => scheme.toLowerCase())}`;
-  return createHash('sha256').update(payer).digest('base64url');
+  return digest(apiKey ? `k:${apiKey}` : authorizationPayer(authorization ?? ''));
+}
+
+/**
+ * Every tenant a request counts against (contract: "Tenants"): one per credential value it
+ * carries, `tenantIdOf`'s first. A call waits for the strictest and counts against each, so
+ * varying one header while keeping the other escapes nothing.
+ */
+export function tenantIdsOf(authorization: string | undefined, apiKey: string | undefined): readonly string[] {
+  const primary = tenantIdOf(authorization, apiKey);
+  return apiKey && authorization ? [primary, digest(authorizationPayer(authorization))] : [primary];
 }
 
 /** One call as fetched with one credential: what every layer of the fetch pipeline keys by. */

@@ -13,14 +13,20 @@ const FINGERPRINT_CHARS = 16;
 
 export type LogFingerprint = (credential: Credential) => string;
 
-export function createLogFingerprint(): LogFingerprint {
+/** The same keyed fingerprint of an id (a tenant id: identity/keys.ts), for lines about something other than a credential. */
+export function createIdFingerprint(): (id: string) => string {
   const secret = randomBytes(32);
+  return (id) => createHmac('sha256', secret).update(id).digest('base64url').slice(0, FINGERPRINT_CHARS);
+}
+
+export function createLogFingerprint(): LogFingerprint {
+  const fingerprintOf = createIdFingerprint();
   // Computed only when a line names the credential, then kept as long as the credential is.
   const known = new WeakMap<Credential, string>();
   return (credential) => {
     let fingerprint = known.get(credential);
     if (fingerprint === undefined) {
-      fingerprint = createHmac('sha256', secret).update(credential.id).digest('base64url').slice(0, FINGERPRINT_CHARS);
+      fingerprint = fingerprintOf(credential.id);
       known.set(credential, fingerprint);
     }
     return fingerprint;

@@ -10,6 +10,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FetchPipelineStats } from '../fetch/fetchPipeline.js';
+import type { GovernorStats } from '../governor/upstreamGovernor.js';
 import type { SettledAnswersStats } from '../http/settledAnswers.js';
 import type { PollerStats } from '../subscriptions/callPollers.js';
 import type { SubscriptionStats } from '../subscriptions/subscriptionRegistry.js';
@@ -21,6 +22,8 @@ export const TRANSPORTS = ['sse', 'ws'] as const;
 export interface ServerStats {
   /** the process-wide upstream slots */
   readonly upstream: SchedulerStats;
+  /** pacing, breakers and refusals per tenant */
+  readonly governor: GovernorStats;
   /** the fetch pipeline, layer by layer */
   readonly fetch: FetchPipelineStats;
   /** the fast path for settled answers */
@@ -30,6 +33,8 @@ export interface ServerStats {
   /** open GraphQL-over-WebSocket connections */
   readonly webSocketConnections: number;
 }
+
+export const REFUSAL_REASONS = ['breaker', 'wait', 'queue'] as const;
 
 export const CACHE_LAYERS = ['memory', 'redis', 'response'] as const;
 export const CACHE_RESULTS = ['hit', 'miss', 'error'] as const;
@@ -64,6 +69,41 @@ export function registerSourceMetrics(registry: Registry, statsNow: () => Server
     registers,
     collect() {
       this.set(statsNow().upstream.waiting);
+    },
+  });
+  new Counter({
+    name: 'talkstack_upstream_refused_total',
+    help: 'Upstream calls refused unsent by the governor: breaker (UPSTREAM_UNAVAILABLE), wait (RATE_LIMITED: past UPSTREAM_MAX_WAIT_MS), queue (TOO_MANY_REQUESTS).',
+    labelNames: ['reason'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const { refused } = statsNow().governor;
+      for (const reason of REFUSAL_REASONS) this.inc({ reason }, refused[reason]);
+    },
+  });
+  new Gauge({
+    name: 'talkstack_upstream_breakers_open',
+    help: 'Tenants whose circuit breaker is open on this instance right now (Talkstack failing for them).',
+    registers,
+    collect() {
+      this.set(statsNow().governor.breakersOpen);
+    },
+  });
+  new Gauge({
+    name: 'talkstack_upstream_paced_tenants',
+    help: 'Tenants held back by a learned or configured pace, or paused by a 429, right now.',
+    registers,
+    collect() {
+      this.set(statsNow().governor.pacedTenants);
+    },
+  });
+  new Gauge({
+    name: 'talkstack_upstream_waiting_for_pace',
+    help: "Upstream calls waiting for their tenant's pace right now.",
+    registers,
+    collect() {
+      this.set(statsNow().governor.waiting);
     },
   });
   new Counter({

@@ -24,6 +24,7 @@ import type { Credential } from '../identity/credential.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 200;
 const RECONNECT_DELAY_MS = 500;
+const CONNECTION_LOST = Object.assign(new Error('connection lost'), { code: 'CONNECTION_LOST' });
 
 export interface RedisConnectionOptions {
   url: string;
@@ -80,6 +81,11 @@ export class RedisConnection {
     };
     this.commands.on('error', onError);
     this.subscriber.on('error', onError);
+    // A connection that drops and comes back before a reconnect fails emits no 'error': the
+    // outage is logged all the same (it lasted, however briefly).
+    const onClose = () => onError(CONNECTION_LOST);
+    this.commands.on('close', onClose);
+    this.subscriber.on('close', onClose);
     // Back once both connections are: a late error of the other one would otherwise start a
     // second "outage" line for the same outage.
     const onReady = () => {

@@ -5,7 +5,7 @@
  *
  * Bodies are serialized when stored, not when served: a request only picks bytes.
  */
-import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_CALLS, DEMO_LIVE_CALLS, DEMO_PROJECT_ID } from './demoData.js';
+import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_CALLS, DEMO_ERRORS_API_KEY, DEMO_LIVE_CALLS, DEMO_PROJECT_ID } from './demoData.js';
 import { DEMO_STANDING } from './demoErrorStates.js';
 import { compileFault, type FaultAction, prepareJson, type PreparedResponse } from './faults.js';
 import { lifecycleBodies, lifecycleStage } from './lifecycle.js';
@@ -72,9 +72,23 @@ export class AccountRegistry {
     if (options.seedDemo) account.projects.set(DEMO_PROJECT_ID, new Map(this.#demo()));
   }
 
+  /**
+   * More credentials for an existing account: the same calls reached with another key, as a
+   * second key of one customer would (tests give each suite a key of its own, so one suite's
+   * rate limits and outages never touch another's).
+   */
+  addCredentials(name: string, { apiKeys = [], bearerTokens = [] }: Pick<AccountOptions, 'apiKeys' | 'bearerTokens'>): void {
+    const account = this.#accounts.get(name);
+    if (!account) throw new Error(`no account ${name}`);
+    for (const key of apiKeys) this.#checkFree(this.#byApiKey, key, 'api key');
+    for (const token of bearerTokens) this.#checkFree(this.#byBearer, token, 'bearer token');
+    for (const key of apiKeys) this.#byApiKey.set(key, account);
+    for (const token of bearerTokens) this.#byBearer.set(token, account);
+  }
+
   /** The default tenant: the demo credentials and the demo project. */
   addDemo(seed: boolean): void {
-    this.add(DEMO_ACCOUNT, { apiKeys: [DEMO_API_KEY], bearerTokens: [DEMO_BEARER_TOKEN], seedDemo: seed });
+    this.add(DEMO_ACCOUNT, { apiKeys: [DEMO_API_KEY, DEMO_ERRORS_API_KEY], bearerTokens: [DEMO_BEARER_TOKEN], seedDemo: seed });
   }
 
   /**

@@ -9,6 +9,11 @@ import type { CallResponseBody } from '../talkstack/wire.js';
 
 export const DEMO_API_KEY = 'demo-key';
 export const DEMO_BEARER_TOKEN = 'demo-token';
+/**
+ * A second key of the demo account, for GraphiQL's ErrorStates tab: the error states' 429s and
+ * failures pause (and count against) this tenant only, never the demo key every other tab uses.
+ */
+export const DEMO_ERRORS_API_KEY = 'demo-errors-key';
 export const DEMO_PROJECT_ID = 'demo-project';
 
 /** A demo call whose body never changes. */

@@ -35,9 +35,11 @@ const ERROR_STATES: readonly DemoErrorState[] = [
   },
   {
     sid: 'demo-error-429',
-    label: 'upstream 429 with Retry-After: 1 on every try',
+    label: 'upstream 429 with Retry-After: 1 (and its quota, RateLimit-Policy: 10;w=1) on every try',
     code: 'RATE_LIMITED',
-    fault: { type: 'status', status: 429, headers: { 'retry-after': '1' }, body: { error: 'too many requests' } },
+    // The quota announced, as well-behaved APIs do: the tenant is paced to it, not to a rate
+    // learned from nothing, so the other error states sent with it are not slowed down.
+    fault: { type: 'status', status: 429, headers: { 'retry-after': '1', 'ratelimit-policy': '10;w=1' }, body: { error: 'too many requests' } },
   },
   {
     // A hang rather than a long delay: whatever UPSTREAM_TIMEOUT_MS is, the try times out,

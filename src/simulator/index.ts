@@ -7,6 +7,9 @@ export {
   type SimulatorStats,
 } from './simulator.js';
 export { DEMO_ACCOUNT, type AccountOptions } from './accounts.js';
+export { ADMIN_PATH, type MisbehaviourState } from './admin.js';
+export { type OutageMode } from './outage.js';
+export { MAX_BUCKETS, type RateLimit, type RateLimitOptions } from './rateLimit.js';
 export {
   ANY_SID,
   type DelayFault,
@@ -25,6 +28,7 @@ export { DEFAULT_LIFECYCLE_STEP_MS, LIFECYCLE_STATUSES, lifecycleStage, type Lif
 export {
   DEMO_API_KEY,
   DEMO_BEARER_TOKEN,
+  DEMO_ERRORS_API_KEY,
   DEMO_CALLS,
   DEMO_LIVE_CALLS,
   DEMO_LIVE_SIDS,

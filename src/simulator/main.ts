@@ -7,9 +7,16 @@
  * SIMULATOR_SYNTHETIC_PROJECT (default none: a projectId where every sid matching
  * /^[A-Za-z0-9_-]{1,64}$/ answers a generated call, for any credential; `CAlive…` sids are
  * in progress. For benchmarks that need many distinct calls).
+ *
+ * Misbehaviour, all off by default (flags after `npm run simulator --` override the variables):
+ * SIMULATOR_RATE_LIMIT / --rate-limit=N (requests per second per credential, 1..100000),
+ * SIMULATOR_RATE_LIMIT_BURST / --rate-limit-burst=N (default N), SIMULATOR_RATE_LIMIT_HEADERS /
+ * --rate-limit-headers (RateLimit-* headers), SIMULATOR_OUTAGE / --outage=off|refuse|500..599,
+ * SIMULATOR_HANG / --hang, SIMULATOR_ADMIN / --admin (POST /__admin switches them at run time;
+ * loopback SIMULATOR_HOST only). Booleans: true, false, 1, 0.
  */
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS } from './demoData.js';
-import { DEFAULT_LIFECYCLE_STEP_MS } from './lifecycle.js';
+import { describeMisbehaviour, readSettings, SettingError, type SimulatorSettings } from './settings.js';
 import { startSimulator } from './simulator.js';
 
 function fail(message: string): never {
@@ -17,25 +24,19 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** An integer setting; an invalid value stops start-up with the variable's name. */
-function intSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+function settings(): SimulatorSettings {
+  try {
+    return readSettings(process.env, process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof SettingError) fail(error.message);
+    throw error;
   }
-  return value;
 }
 
-const port = intSetting('SIMULATOR_PORT', 4010, 0, 65535);
-const host = process.env.SIMULATOR_HOST?.trim() || '127.0.0.1';
-const latencyMs = intSetting('SIMULATOR_LATENCY_MS', 0, 0, 600_000);
-const lifecycleStepMs = intSetting('SIMULATOR_LIFECYCLE_STEP_MS', DEFAULT_LIFECYCLE_STEP_MS, 1, 3_600_000);
-// Empty means unset, like the other settings.
-const syntheticProject = process.env.SIMULATOR_SYNTHETIC_PROJECT?.trim() || undefined;
+const config = settings();
+const { port, host, latencyMs, lifecycleStepMs, syntheticProject } = config;
 
-const simulator = await startSimulator({ port, host, latencyMs, lifecycleStepMs, syntheticProject }).catch((error: unknown) =>
+const simulator = await startSimulator(config).catch((error: unknown) =>
   fail(`cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`),
 );
 
@@ -48,6 +49,7 @@ process.stdout.write(
     ...(syntheticProject === undefined
       ? []
       : [`  synthetic projectId: ${syntheticProject} (any credential, any sid; sids starting CAlive are in progress)`]),
+    ...describeMisbehaviour(config, simulator.url),
     `  live calls: a new one every ${simulator.liveCallSchedule.intervalMs} ms, ${simulator.liveCallSchedule.lifetimeMs} ms from queued to completed; live now: ${
       simulator.liveCalls()[0]?.sid ?? 'none'
     }`,

@@ -3,14 +3,29 @@
  * benchmarks. Tests drive it through its methods (accounts, calls, faults, latency) and
  * observe the client through its counters and request log.
  *
- * Order of a `POST /call`: body size limit → fault (matched on the body's sid, before auth,
- * so a fault hits any request for that sid) → auth → body validation → the demo project's
- * standing error states (demoErrorStates.ts) → lookup (stored calls, then the synthetic project).
+ * Order of a `POST /call`: outage and hang switches (outage.ts: the upstream is down for
+ * everyone, whatever the request) → body size limit → fault (matched on the body's sid, before
+ * auth, so a fault hits any request for that sid) → auth → rate limit (rateLimit.ts: per
+ * credential, so only authenticated requests cost a token) → body validation → the demo
+ * project's standing error states (demoErrorStates.ts) → lookup (stored calls, then the
+ * synthetic project).
+ *
+ * The misbehaviour switches (rate limit, outage, hang) are off unless asked for: demo mode
+ * never asks. `admin: true` adds `POST /__admin` (admin.ts) to switch them at run time.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { API_KEY_HEADER, AUTHORIZATION_HEADER, CALL_PATH } from '../talkstack/wire.js';
 import { AccountRegistry, DEMO_ACCOUNT, type AccountOptions } from './accounts.js';
+import {
+  ADMIN_PATH,
+  AdminInputError,
+  isLoopbackAddress,
+  isLoopbackHost,
+  parseAdminChange,
+  type AdminChange,
+  type MisbehaviourState,
+} from './admin.js';
 import {
   FaultTable,
   prepareJson,
@@ -21,6 +36,8 @@ import {
   type PreparedResponse,
 } from './faults.js';
 import { DEFAULT_LIFECYCLE_STEP_MS } from './lifecycle.js';
+import { checkOutage, Listener, type OutageMode } from './outage.js';
+import { checkRateLimit, RateLimiter, type RateLimitOptions } from './rateLimit.js';
 import { RollingLiveCalls, type RollingLiveCall, type RollingSchedule } from './rollingLiveCalls.js';
 import { sendStream } from './stream.js';
 import { SyntheticCalls } from './synthetic.js';
@@ -54,6 +71,17 @@ export interface SimulatorOptions {
    * and faults still win. Default: none.
    */
   syntheticProject?: string;
+  /** A per-credential rate limit from the start (see {@link Simulator.setRateLimit}). Default none. */
+  rateLimit?: RateLimitOptions;
+  /** An outage from the start (see {@link Simulator.setOutage}); `'refuse'` still takes a port first, to come back on. Default `'off'`. */
+  outage?: OutageMode;
+  /** Hang every `POST /call` from the start (see {@link Simulator.setHang}). Default false. */
+  hang?: boolean;
+  /**
+   * Serve `POST /__admin` (admin.ts) to loopback peers, to switch the misbehaviour at run time.
+   * Needs a loopback `host`. Default false: `/__admin` is a plain 404.
+   */
+  admin?: boolean;
 }
 
 export interface SimulatorStats {
@@ -64,6 +92,8 @@ export interface SimulatorStats {
   /** Requests received and not yet answered (nor abandoned by the client). */
   inFlight: number;
   maxInFlight: number;
+  /** 429s answered by the rate limit (not by faults or the demo's error states). */
+  rateLimited: number;
 }
 
 export interface RequestLogEntry {
@@ -89,6 +119,8 @@ export interface Simulator {
   /** The last `requestLogLimit` requests, oldest first. */
   readonly requestLog: readonly RequestLogEntry[];
   addAccount(name: string, options?: AccountOptions): void;
+  /** More keys or tokens for an existing account (the demo account included): its calls, another credential. */
+  addCredentials(account: string, credentials: Pick<AccountOptions, 'apiKeys' | 'bearerTokens'>): void;
   /** Store a call's 200 body; `unknown` so tests can store wrong shapes. Replaces a live demo call. */
   setCall(projectId: string, sid: string, body: unknown, account?: string): void;
   deleteCall(projectId: string, sid: string, account?: string): boolean;
@@ -101,6 +133,28 @@ export interface Simulator {
   setLatency(ms: number): void;
   injectFault(match: FaultMatch, fault: Fault): FaultHandle;
   clearFaults(): void;
+  /**
+   * A token bucket per credential value (the `x-api-key` header when present, else
+   * `Authorization`), checked after auth: a 401 costs nothing. An empty bucket answers 429
+   * `{"error":"rate limited"}` with a whole-second `Retry-After`. Replacing or removing
+   * (`undefined`) the limit forgets every bucket.
+   */
+  setRateLimit(limit: RateLimitOptions | undefined): void;
+  /**
+   * `'off'`; a status 500..599 answered to every `POST /call` (after the latency); or
+   * `'refuse'`: the port stops listening and open connections are destroyed (hanging requests
+   * too), so clients get ECONNREFUSED, and `/__admin` is unreachable. Leaving `'refuse'` listens
+   * again on the same port. Resolves once the port is in its new state; rejects (staying in
+   * `'refuse'`) when the port was taken meanwhile. Switches take effect in call order.
+   */
+  setOutage(mode: OutageMode): Promise<void>;
+  /**
+   * Read every `POST /call` and never answer it, like a hang fault. Turning it off answers
+   * new requests; those already hanging stay so until the client gives up.
+   */
+  setHang(on: boolean): void;
+  /** The misbehaviour switches now, as `/__admin` answers them. */
+  readonly misbehaviour: Readonly<MisbehaviourState>;
   /** Zeroes the counters and the log; `maxInFlight` restarts from what is in flight now. */
   resetStats(): void;
   /** Stops listening and destroys every socket, hanging requests included. Idempotent. */
@@ -117,6 +171,8 @@ const NOT_AN_OBJECT = prepareJson(400, { error: 'body must be a JSON object' });
 const SID_REQUIRED = prepareJson(400, { error: 'sid is required' });
 const PROJECT_REQUIRED = prepareJson(400, { error: 'projectId is required' });
 const TOO_LARGE = prepareJson(413, { error: 'body too large' }, { connection: 'close' });
+const RATE_LIMITED = prepareJson(429, { error: 'rate limited' });
+const ADMIN_FORBIDDEN = prepareJson(403, { error: 'the admin route answers loopback clients only' });
 
 /** Per-request bookkeeping: `inFlight` must drop exactly once, by answer or by disconnect. */
 interface Exchange {
@@ -145,9 +201,10 @@ function field(body: unknown, name: string): string | undefined {
 class TalkstackSimulator implements Simulator {
   url = '';
   port = 0;
-  readonly stats: SimulatorStats = { requests: 0, bySid: new Map(), inFlight: 0, maxInFlight: 0 };
+  readonly stats: SimulatorStats = { requests: 0, bySid: new Map(), inFlight: 0, maxInFlight: 0, rateLimited: 0 };
 
   readonly #server: Server;
+  readonly #listener: Listener;
   readonly #accounts: AccountRegistry;
   readonly #faults = new FaultTable();
   readonly #now: () => number;
@@ -159,6 +216,14 @@ class TalkstackSimulator implements Simulator {
   #log: RequestLogEntry[] = [];
   #latencyMs: number;
   #closing: Promise<void> | undefined;
+  readonly #admin: boolean;
+  #limiter: RateLimiter | undefined;
+  #outage: OutageMode = 'off';
+  /** The answer of a 5xx outage, prepared once per switch. */
+  #outageResponse: PreparedResponse | undefined;
+  #hang: boolean;
+  /** Port switches in call order: a listen still under way must finish before the next close. */
+  #switching: Promise<void> = Promise.resolve();
 
   constructor(options: SimulatorOptions) {
     this.#now = options.now ?? Date.now;
@@ -175,7 +240,18 @@ class TalkstackSimulator implements Simulator {
       throw new TypeError('syntheticProject must be a non-empty string');
     }
     this.#syntheticProject = synthetic;
+    if (options.admin !== undefined && typeof options.admin !== 'boolean') throw new TypeError('admin must be a boolean');
+    this.#admin = options.admin ?? false;
+    const host = options.host ?? '127.0.0.1';
+    if (this.#admin && !isLoopbackHost(host)) {
+      throw new RangeError(`admin needs a loopback host (127.0.0.1, ::1 or localhost), got ${host}`);
+    }
+    if (options.rateLimit !== undefined) this.setRateLimit(options.rateLimit);
+    if (options.hang !== undefined && typeof options.hang !== 'boolean') throw new TypeError('hang must be a boolean');
+    this.#hang = options.hang ?? false;
+    this.#switchOutage(checkOutage(options.outage ?? 'off'));
     this.#server = createServer(this.#onRequest);
+    this.#listener = new Listener(this.#server);
   }
 
   get requestLog(): readonly RequestLogEntry[] {
@@ -185,17 +261,14 @@ class TalkstackSimulator implements Simulator {
   }
 
   async listen(port: number, host: string): Promise<void> {
-    const server = this.#server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    this.port = address.port;
-    this.url = `http://${urlHost(host)}:${address.port}`;
+    this.port = await this.#listener.listen(port, host);
+    this.url = `http://${urlHost(host)}:${this.port}`;
+    // Listening first gives a 'refuse' outage a port to come back on.
+    if (this.#outage === 'refuse') await this.#reconcilePort();
+  }
+
+  addCredentials(account: string, credentials: Pick<AccountOptions, 'apiKeys' | 'bearerTokens'>): void {
+    this.#accounts.addCredentials(account, credentials);
   }
 
   addAccount(name: string, options?: AccountOptions): void {
@@ -238,28 +311,85 @@ class TalkstackSimulator implements Simulator {
     this.#faults.clear();
   }
 
+  setRateLimit(limit: RateLimitOptions | undefined): void {
+    this.#limiter = limit === undefined ? undefined : new RateLimiter(checkRateLimit(limit), this.#now);
+  }
+
+  setOutage(mode: OutageMode): Promise<void> {
+    return this.#setOutage(checkOutage(mode), undefined);
+  }
+
+  setHang(on: boolean): void {
+    if (typeof on !== 'boolean') throw new TypeError('hang must be a boolean');
+    this.#hang = on;
+  }
+
+  get misbehaviour(): Readonly<MisbehaviourState> {
+    return { rateLimit: this.#limiter?.limit ?? null, outage: this.#outage, hang: this.#hang };
+  }
+
   resetStats(): void {
     const stats = this.stats;
     stats.requests = 0;
     stats.bySid.clear();
     stats.maxInFlight = stats.inFlight;
+    stats.rateLimited = 0;
     this.#log = [];
   }
 
   close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
-      // close() alone waits for keep-alive and hanging sockets; destroy them so callers never hang.
-      // Destroyed sockets close their responses, which clears pending delay timers (#finish).
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    // After the port switches under way: closing during a listen would leave its callback unfired.
+    this.#closing ??= this.#switching.then(
+      () =>
+        new Promise<void>((resolve) => {
+          // close() alone waits for keep-alive and hanging sockets; destroy them so callers never hang.
+          // Destroyed sockets close their responses, which clears pending delay timers (#finish).
+          // In a 'refuse' outage nothing listens: close() then only waits for the sockets to go.
+          this.#server.close(() => resolve());
+          this.#server.closeAllConnections();
+        }),
+    );
     return this.#closing;
+  }
+
+  /** `spare`: the admin connection that asked, left open for its answer. */
+  #setOutage(mode: OutageMode, spare: Socket | undefined): Promise<void> {
+    this.#switchOutage(mode);
+    const step = this.#switching.then(() => this.#reconcilePort(spare));
+    this.#switching = step.catch(() => undefined);
+    return step;
+  }
+
+  #switchOutage(mode: OutageMode): void {
+    this.#outage = mode;
+    this.#outageResponse =
+      typeof mode === 'number' ? prepareJson(mode, { error: (STATUS_CODES[mode] ?? 'server error').toLowerCase() }) : undefined;
+  }
+
+  /** Makes the port listen or refuse as the outage (at the time this step runs) says. */
+  async #reconcilePort(spare?: Socket): Promise<void> {
+    if (this.#closing) return;
+    if (this.#outage === 'refuse') {
+      this.#listener.refuse(spare);
+      return;
+    }
+    try {
+      await this.#listener.resume();
+    } catch (error) {
+      // Nothing listens: say so rather than report a state the port is not in.
+      this.#switchOutage('refuse');
+      throw new Error(`cannot listen again on port ${this.port}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   }
 
   #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
+    if (this.#admin && path === ADMIN_PATH && req.method === 'POST') {
+      this.#onAdmin(req, res);
+      return;
+    }
     if (req.method !== 'POST' || path !== CALL_URL) {
       // Node drains an unread request body itself once the answer is written.
       write(res, NOT_FOUND);
@@ -290,7 +420,7 @@ class TalkstackSimulator implements Simulator {
     req.on('end', () => {
       if (exchange.done) return;
       if (tooLarge) {
-        this.#answer(exchange, this.#entry(req, at, undefined), TOO_LARGE, 0);
+        this.#handleCall(req, exchange, undefined, at);
         return;
       }
       const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
@@ -298,19 +428,36 @@ class TalkstackSimulator implements Simulator {
     });
   };
 
-  #handleCall(req: IncomingMessage, exchange: Exchange, raw: Buffer, at: number): void {
+  /** `raw` is undefined when the body was too large. */
+  #handleCall(req: IncomingMessage, exchange: Exchange, raw: Buffer | undefined, at: number): void {
     let body: unknown;
-    let parsed = true;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      parsed = false;
+    let parsed = raw !== undefined;
+    if (raw !== undefined) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        parsed = false;
+      }
     }
     const sid = field(body, 'sid');
     const entry = this.#entry(req, at, body);
     if (sid !== undefined) {
       const bySid = this.stats.bySid;
       bySid.set(sid, (bySid.get(sid) ?? 0) + 1);
+    }
+
+    if (this.#outageResponse) {
+      this.#answer(exchange, entry, this.#outageResponse, this.#latencyMs);
+      return;
+    }
+    if (this.#hang) {
+      // In flight until the client gives up, like a hang fault.
+      this.#record(entry, 'hang');
+      return;
+    }
+    if (raw === undefined) {
+      this.#answer(exchange, entry, TOO_LARGE, 0);
+      return;
     }
 
     let delayMs = this.#latencyMs;
@@ -326,6 +473,7 @@ class TalkstackSimulator implements Simulator {
     const account = this.#accounts.authenticate(entry.apiKey, entry.authorization);
     let response: PreparedResponse;
     if (!account) response = UNAUTHORIZED;
+    else if (this.#limiter && !this.#takeToken(this.#limiter, exchange.res, entry)) response = RATE_LIMITED;
     else if (!parsed) response = INVALID_JSON;
     else if (typeof body !== 'object' || body === null || Array.isArray(body)) response = NOT_AN_OBJECT;
     else if (!sid) response = SID_REQUIRED;
@@ -385,6 +533,60 @@ class TalkstackSimulator implements Simulator {
         return;
       }
     }
+  }
+
+  /**
+   * One token from the request's credential bucket; false when empty. Its headers go on the
+   * response itself, so whatever answers the request later (delayed, streamed) carries them.
+   */
+  #takeToken(limiter: RateLimiter, res: ServerResponse, entry: RequestLogEntry): boolean {
+    // Prefixed so an api key and an Authorization value that are the same text stay apart.
+    const key = entry.apiKey !== undefined ? `k:${entry.apiKey}` : `a:${entry.authorization ?? ''}`;
+    const verdict = limiter.take(key);
+    for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
+    if (!verdict.allowed) this.stats.rateLimited++;
+    return verdict.allowed;
+  }
+
+  #onAdmin(req: IncomingMessage, res: ServerResponse): void {
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      write(res, ADMIN_FORBIDDEN);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= this.#maxBodyBytes) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > this.#maxBodyBytes) {
+        write(res, TOO_LARGE);
+        return;
+      }
+      let change: AdminChange;
+      try {
+        change = parseAdminChange(Buffer.concat(chunks));
+      } catch (error) {
+        if (!(error instanceof AdminInputError)) throw error;
+        write(res, prepareJson(400, { error: error.message }));
+        return;
+      }
+      this.#applyAdmin(change, req.socket).then(
+        () => {
+          const state = this.misbehaviour;
+          // A 'refuse' outage spared this connection for its answer: it must not stay open.
+          write(res, prepareJson(200, state, state.outage === 'refuse' ? { connection: 'close' } : undefined));
+        },
+        (error: unknown) => write(res, prepareJson(500, { error: error instanceof Error ? error.message : String(error) })),
+      );
+    });
+  }
+
+  async #applyAdmin(change: AdminChange, socket: Socket): Promise<void> {
+    if (change.rateLimit !== undefined) this.setRateLimit(change.rateLimit ?? undefined);
+    if (change.hang !== undefined) this.setHang(change.hang);
+    if (change.outage !== undefined) await this.#setOutage(change.outage, socket);
   }
 
   #syntheticResponse(projectId: string, sid: string): PreparedResponse | undefined {

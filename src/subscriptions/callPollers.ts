@@ -19,6 +19,7 @@
  *   instance should (it holds the call's lease, or Redis is unreachable), publishes what it
  *   polled, and otherwise delivers what the instance polling it published.
  *
+ * - a poll the upstream governor refused unsent is no outcome: nothing is delivered or shared;
  * - a listener that throws is logged (its error's name and the outcome's kind, no payload)
  *   and skipped: the others still get the outcome, and nothing reaches the timer or the
  *   Redis 'message' handler that delivered it.
@@ -26,6 +27,7 @@
  * `stats` is read when metrics are scraped.
  */
 import type { Call } from '../calls/call.js';
+import { RetryLaterError } from '../calls/callDataErrors.js';
 import type { FetchCall } from '../fetch/fetchCall.js';
 import { FetchScope } from '../fetch/fetchScope.js';
 import type { CallKey } from '../identity/keys.js';
@@ -86,7 +88,11 @@ export interface CallPollersOptions {
 /** Polls are due a little early rather than a tick late: timers fire a few ms off. */
 const DUE_FRACTION = 0.75;
 
-export const callSnapshotOf = (call: Call): string => JSON.stringify(call);
+/** What tells a change: every field but `fetchedAt` (a new poll of the same state is no update). */
+export function callSnapshotOf(call: Call): string {
+  const { fetchedAt: _fetchedAt, ...state } = call;
+  return JSON.stringify(state);
+}
 
 export class CallPollers {
   readonly #fetchCall: FetchCall;
@@ -219,6 +225,10 @@ class CallPoller {
     }
     // Stopped meanwhile: nobody reads it (and a cancelled fetch is no outcome).
     if (this.#stopped) return;
+    // Refused unsent by the governor (breaker open, wait budget, queue full): nothing was
+    // learned about the call, so subscribers see nothing and count no failure; the next
+    // interval tries again (contract: subscriptions wait through refused polls).
+    if (outcome.kind === 'failed' && outcome.error instanceof RetryLaterError && outcome.error.unsent) return;
     this.#share?.publish(outcome);
     this.#deliver(outcome);
   }

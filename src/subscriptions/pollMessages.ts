@@ -60,7 +60,8 @@ const sameText = (a: string, b: string) => a.length === b.length && timingSafeEq
 
 export function encodePollOutcome(instanceId: string, outcome: PollOutcome, channel: PollChannel): string {
   let body: string;
-  if (outcome.kind === 'call') body = `${CALL}\n${outcome.snapshot}`;
+  // The whole call, its fetchedAt included (the snapshot leaves it out: it tells changes).
+  if (outcome.kind === 'call') body = `${CALL}\n${JSON.stringify(outcome.call)}`;
   else if (outcome.kind === 'not-found') body = `${NOT_FOUND}\n`;
   else {
     // Only the domain errors a poll can have keep their code; anything else is internal.

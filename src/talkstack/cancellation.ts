@@ -18,6 +18,11 @@ export const CANCELLED_ERROR = new CancelledError();
 export interface Cancellation {
   readonly cancelled: boolean;
   /**
+   * The operation the work is for (the first one, when several share it): calls of one
+   * tenant waiting for its pace are served round-robin between origins (governor/).
+   */
+  readonly origin?: object | undefined;
+  /**
    * Runs `listener` once when cancelled (check `cancelled` first: a listener added after that
    * never runs). Returns the function that removes it.
    */

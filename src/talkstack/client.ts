@@ -10,10 +10,12 @@
  * them a try costs nothing more.
  */
 import type { CallDataError } from '../calls/callDataErrors.js';
+import type { TryResult, UpstreamGovernor } from '../governor/upstreamGovernor.js';
+import { addressKeyOf } from '../identity/keys.js';
 import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
 import { type Credential } from '../identity/credential.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
-import { upstreamFailure } from './upstreamFailures.js';
+import { rateLimited, upstreamFailure } from './upstreamFailures.js';
 import { backoffMs, isTableStatus, retryAfterMs } from './retryPolicy.js';
 import type { UpstreamScheduler } from './scheduler.js';
 import { createTransport, type TryOutcome } from './transport.js';
@@ -33,6 +35,13 @@ export interface TalkstackClientOptions {
   maxBodyBytes: number;
   /** the process-wide upstream slots */
   scheduler: UpstreamScheduler;
+  /**
+   * Pacing, circuit breakers and wait budgets per tenant (governor/upstreamGovernor.ts).
+   * Without one, a 429 is retried like a 5xx (tests of the client alone).
+   */
+  governor?: UpstreamGovernor;
+  /** sends of one call at most, 429s included (3 + UPSTREAM_RETRIES); default retries + 1 */
+  maxSends?: number;
   /** counts every try (metrics); without one nothing is measured */
   recorder?: TryRecorder;
   /** traces tries (tracing); without one no span is made and no `traceparent` sent */
@@ -76,7 +85,7 @@ export interface TalkstackClient {
 /** How a try ended, for the retry loop: a result, or a failure that may be worth another try. */
 type Verdict =
   | { readonly done: true; readonly call: TalkstackCall | null }
-  | { readonly done: false; readonly retried: boolean; readonly fail: () => CallDataError; readonly waitMs?: number };
+  | { readonly done: false; readonly retried: boolean; readonly fail: () => CallDataError; readonly waitMs?: number; readonly limited?: true };
 
 const NOT_FOUND: Verdict = { done: true, call: null };
 
@@ -122,13 +131,27 @@ function judgeAnswer(status: number, body: Buffer | undefined, retryAfter: strin
     if (status === 401) return unauthenticated;
     if (status === 403) return forbidden;
     const waitMs = retryAfterMs(retryAfter, now);
-    if (status === 429) return failure(true, () => upstreamFailure('RATE_LIMITED'), waitMs);
+    if (status === 429) return { done: false, retried: true, fail: () => rateLimited(waitMs), waitMs, limited: true };
     return failure(true, () => upstreamFailure('UPSTREAM_ERROR', `Talkstack failed to answer (HTTP ${status}).`), waitMs);
   }
   const call = body === undefined ? null : decodeCall(parseJson(body.toString('utf8')));
   if (call) return { done: true, call };
   if (status >= 200 && status < 300) return notACall;
   return failure(false, () => upstreamFailure('UPSTREAM_ERROR', `Talkstack answered with an unexpected status (HTTP ${status}).`));
+}
+
+/** How a try counts for the governor: pacing learns from 429s, the breaker from failures. */
+function resultOf(outcome: TryOutcome): TryResult {
+  switch (outcome.kind) {
+    case 'answer':
+      return outcome.status === 429 ? 'limited' : outcome.status >= 500 ? 'failed' : 'accepted';
+    case 'tooLarge':
+      return 'accepted';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return 'failed';
+  }
 }
 
 /** Resolves after `ms`, or rejects with CancelledError as soon as `cancellation` fires. */
@@ -147,7 +170,8 @@ function sleep(ms: number, cancellation: Cancellation | undefined): Promise<void
 }
 
 export function createTalkstackClient(options: TalkstackClientOptions): TalkstackClient {
-  const { scheduler, retries, recorder, tracer } = options;
+  const { scheduler, retries, recorder, tracer, governor } = options;
+  const maxSends = options.maxSends ?? retries + 1;
   const transport = createTransport({
     baseUrl: options.baseUrl,
     connections: scheduler.limit,
@@ -166,10 +190,24 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
     async fetchCall(request, credential, cancellation) {
       const body = JSON.stringify({ sid: request.sid, projectId: request.projectId } satisfies CallRequestBody);
       const headers = credential.upstreamHeaders;
-      for (let retry = 0; ; retry++) {
+      const governed = governor?.begin(credential.tenantIds, addressKeyOf(request), cancellation?.origin ?? cancellation);
+      let retry = 0;
+      // A 429'd call keeps its place at the head of its tenant's queue.
+      let first = false;
+      for (;;) {
         if (cancellation?.cancelled) throw CANCELLED_ERROR;
-        const release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.tenantId, cancellation));
-        const span = tracer?.start(request, retry + 1, headers);
+        if (governed) {
+          const admitted = governor?.admit(governed, cancellation, first);
+          if (admitted) await admitted;
+        }
+        let release;
+        try {
+          release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.tenantId, cancellation));
+        } catch (error) {
+          if (governed) governor?.finished(governed, 'cancelled', undefined, undefined);
+          throw error;
+        }
+        const span = tracer?.start(request, governed ? governed.sends : retry + 1, headers);
         const sentAt = recorder ? performance.now() : 0;
         let outcome: TryOutcome;
         try {
@@ -179,14 +217,25 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
         }
         let verdict: Verdict | undefined;
         try {
+          if (governed) governor?.finished(governed, resultOf(outcome), outcome.kind === 'answer' ? retryAfterMs(outcome.retryAfter, Date.now()) : undefined, outcome.kind === 'answer' ? outcome.rateLimit : undefined);
           verdict = judge(outcome, Date.now());
         } finally {
           // Also when judge throws (a cancelled try: not answered).
           if (recorder || span) observe(outcome, verdict?.done === true, sentAt, span);
         }
         if (verdict.done) return verdict.call;
-        if (!verdict.retried || retry >= retries) throw verdict.fail();
-        await sleep(verdict.waitMs ?? backoffMs(retry + 1), cancellation);
+        if (verdict.limited && governed && governor) {
+          // Pacing's business, not a retry: the tenant paused; the call goes again when it
+          // may, unless that is past its wait budget or its sends are spent.
+          if (governed.sends >= maxSends || !governor.fitsBudget(governed)) throw governor.limitedError(governed);
+          first = true;
+          continue;
+        }
+        first = false;
+        if (!verdict.retried || retry >= retries || (governed !== undefined && governed.sends >= maxSends)) throw verdict.fail();
+        retry++;
+        const waitMs = verdict.waitMs ?? backoffMs(retry);
+        await (governed && governor ? governor.retryWait(governed, waitMs, cancellation) : sleep(waitMs, cancellation));
       }
     },
   };

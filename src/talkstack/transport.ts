@@ -17,6 +17,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Dispatcher, Pool } from 'undici';
+import { type RateLimitHeaderValues, rateLimitHeaderValuesOf } from '../governor/rateLimitHeaders.js';
 import type { Cancellation } from './cancellation.js';
 import { isRetriedStatus, isTableStatus } from './retryPolicy.js';
 
@@ -28,6 +29,8 @@ export type TryOutcome =
       readonly body: Buffer | undefined;
       /** the raw `Retry-After` of a 429/5xx */
       readonly retryAfter: string | string[] | undefined;
+      /** the rate-limit headers, when the answer had any (governor/rateLimitHeaders.ts) */
+      readonly rateLimit: RateLimitHeaderValues | undefined;
     }
   /** the try outlived `timeoutMs` (connecting, headers and body together) */
   | { readonly kind: 'timeout' }
@@ -77,6 +80,7 @@ class TryHandler implements Dispatcher.DispatchHandler {
   #done = false;
   #status = 0;
   #retryAfter: string | string[] | undefined;
+  #rateLimit: RateLimitHeaderValues | undefined;
   /** whether the body is kept for parsing (statuses outside the table) */
   #keep = false;
   #chunks: Buffer[] = [];
@@ -112,6 +116,7 @@ class TryHandler implements Dispatcher.DispatchHandler {
     this.#status = status;
     this.#keep = !isTableStatus(status);
     if (isRetriedStatus(status)) this.#retryAfter = headers['retry-after'];
+    this.#rateLimit = rateLimitHeaderValuesOf(headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -146,7 +151,7 @@ class TryHandler implements Dispatcher.DispatchHandler {
   }
 
   #answer(body: Buffer | undefined): TryOutcome {
-    return { kind: 'answer', status: this.#status, body, retryAfter: this.#retryAfter };
+    return { kind: 'answer', status: this.#status, body, retryAfter: this.#retryAfter, rateLimit: this.#rateLimit };
   }
 
   /** Ends the try from outside (timer, cancellation): settles now, then stops undici. */

@@ -30,19 +30,25 @@ export const FAILURE_MESSAGES = {
 
 export type UpstreamFailureCode = keyof typeof FAILURE_MESSAGES;
 
-const ERROR_CLASSES: Readonly<Record<UpstreamFailureCode, new (message: string, detail?: string) => CallDataError>> = {
-  BAD_USER_INPUT: BadUserInputError,
-  UNAUTHENTICATED: UnauthenticatedError,
-  FORBIDDEN: ForbiddenError,
-  RATE_LIMITED: RateLimitedError,
-  UPSTREAM_ERROR: UpstreamError,
-  UPSTREAM_TIMEOUT: UpstreamTimeoutError,
-  UPSTREAM_BAD_RESPONSE: UpstreamBadResponseError,
+type MakeFailure = (message: string, detail?: string) => CallDataError;
+
+const MAKERS: Readonly<Record<UpstreamFailureCode, MakeFailure>> = {
+  BAD_USER_INPUT: (message, detail) => new BadUserInputError(message, detail),
+  UNAUTHENTICATED: (message, detail) => new UnauthenticatedError(message, detail),
+  FORBIDDEN: (message, detail) => new ForbiddenError(message, detail),
+  // Sent and refused: when to come back is the 429's own business (rateLimited below).
+  RATE_LIMITED: (message, detail) => new RateLimitedError(message, undefined, false, detail),
+  UPSTREAM_ERROR: (message, detail) => new UpstreamError(message, detail),
+  UPSTREAM_TIMEOUT: (message, detail) => new UpstreamTimeoutError(message, detail),
+  UPSTREAM_BAD_RESPONSE: (message, detail) => new UpstreamBadResponseError(message, detail),
 };
 
-export const isUpstreamFailureCode = (code: string): code is UpstreamFailureCode => Object.hasOwn(ERROR_CLASSES, code);
+export const isUpstreamFailureCode = (code: string): code is UpstreamFailureCode => Object.hasOwn(MAKERS, code);
 
 /** The domain error of `code`, with the standard text unless `message` says more; `detail` is for logs only. */
 export function upstreamFailure(code: UpstreamFailureCode, message: string = FAILURE_MESSAGES[code], detail?: string): CallDataError {
-  return new ERROR_CLASSES[code](message, detail);
+  return MAKERS[code](message, detail);
 }
+
+/** A 429 on the call's last try: `retryAfterMs` from its `Retry-After` when it sent one. */
+export const rateLimited = (retryAfterMs: number | undefined): CallDataError => new RateLimitedError(FAILURE_MESSAGES.RATE_LIMITED, retryAfterMs, false);

@@ -42,6 +42,7 @@ export function mappedCall(overrides: Partial<Call> = {}): Call {
     recordings: [],
     shift: null,
     data: {},
+    fetchedAt: '2026-01-01T00:00:00.000Z',
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import { configWith } from './config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createServer, type CallsServer, type ServerOptions } from '../../src/app.js';
 import {
+  DEMO_ACCOUNT,
   DEMO_API_KEY,
   DEMO_PROJECT_ID,
   startSimulator,
@@ -38,8 +39,16 @@ export interface Stack {
     variables?: TVariables,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<TData>>;
+  /**
+   * Headers of a new key of the demo account (its calls, another tenant): a test that makes
+   * Talkstack fail, refuse or ration its calls uses one, so its 429s and failures never pause
+   * or open the breaker of the demo key that the other tests of the file share.
+   */
+  tenant(): Record<string, string>;
   close(): Promise<void>;
 }
+
+let tenants = 0;
 
 export interface StackOptions {
   config?: Partial<Config>;
@@ -78,6 +87,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
       });
       return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] } as never;
+    },
+    tenant() {
+      const key = `test-tenant-${process.pid}-${++tenants}`;
+      sim.addCredentials(DEMO_ACCOUNT, { apiKeys: [key] });
+      return { 'x-api-key': key };
     },
     async close() {
       await server.close();

@@ -6,7 +6,7 @@
  * TOO_MANY_CALLS and cause no upstream request (duplicates, malformed sids do not count; unknown
  * calls do), per operation. (Per-key errors of a batch: test/integration/talkstack/
  * errorClassification.test.ts; sharing across operations: coalescing.test.ts, and the caches:
- * memoryCallCache.test.ts.)
+ * callStore.test.ts.)
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_CALLS, DEMO_PROJECT_ID } from '../../../src/simulator/index.js';

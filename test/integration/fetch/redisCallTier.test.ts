@@ -14,7 +14,7 @@ import { sharedCallBytesLimit } from '../../../src/calls/callShape.js';
 import { Coalescing } from '../../../src/fetch/coalescing.js';
 import { composeFetch, type FetchCall } from '../../../src/fetch/fetchCall.js';
 import { UNENDING_SCOPE } from '../../../src/fetch/fetchScope.js';
-import { MemoryCallCache } from '../../../src/fetch/memoryCallCache.js';
+import { CallStore } from '../../../src/fetch/callStore.js';
 import { decodeSharedCall, RedisCallTier } from '../../../src/fetch/redisCallTier.js';
 import { type Credential, makeCredential } from '../../../src/identity/credential.js';
 import { type CallKey, callKeyOf } from '../../../src/identity/keys.js';
@@ -43,7 +43,7 @@ describe.skipIf(skipRedis)('the Redis tier between memory and coalescing', () =>
 
   /** memory → Redis tier → coalescing → `last`, as the pipeline composes them */
   const pipelineOver = (last: FetchCall, ttlSeconds = 3600) => {
-    const memory = new MemoryCallCache({ ttlSeconds });
+    const memory = new CallStore({ ttlSeconds, staleSeconds: 0, maxBytes: 64 * 1024 * 1024 });
     const tier = new RedisCallTier(redis, { ttlSeconds, memory, maxValueBytes: MAX_VALUE_BYTES });
     return { memory, tier, fetchCall: composeFetch([memory.layer, tier.layer, new Coalescing().layer], last) };
   };

@@ -313,11 +313,14 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
       recordings: [{ url: RECORDING, sid: 'RE0123456789abcdef0123456789abcdef', format: 'MP3' }],
       shift: null,
       data: { note: 'real' },
+      fetchedAt: new Date().toISOString(),
     });
     const forged: Record<string, (sid: string) => Partial<Call> | string> = {
       notAPhone: () => ({ from: 'not a phone' }),
       formattedPhone: () => ({ to: '+1 415 555 0132' }),
       yesterday: () => ({ date: 'yesterday' }),
+      fetchedWhen: () => ({ fetchedAt: 'a while ago' }),
+      fetchedNotAnInstant: () => ({ fetchedAt: '2024-02-30T00:00:00.000Z' }),
       zonedDate: () => ({ date: '2024-01-30T14:39:53+01:00' }),
       jsRecording: () => ({ recordings: [{ url: 'javascript:alert(1)', sid: null, format: 'MP3' }] }),
       relativeRecording: () => ({ recordings: [{ url: '/a.mp3', sid: null, format: 'MP3' }] }),
@@ -344,7 +347,7 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     const { ms, value: answer } = await timed(() => b.gql<{ calls: Record<string, unknown>[] }>(DETAIL, { sids }));
     expect(answer.body.errors).toBeUndefined();
     const expected = (sid: string) => {
-      const { upstreamStatus: _upstream, projectId: _project, ...fields } = real(sid);
+      const { upstreamStatus: _upstream, projectId: _project, fetchedAt: _fetchedAt, ...fields } = real(sid);
       return fields;
     };
     expect(answer.body.data?.calls).toEqual(sids.map(expected));

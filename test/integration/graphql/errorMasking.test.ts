@@ -31,7 +31,8 @@ describe('upstream faults, one operation', () => {
       const { sim } = stack;
       const faults = {
         always500: { type: 'status', status: 500 },
-        rateLimited: { type: 'status', status: 429, headers: { 'retry-after': '0' } },
+        // announcing its quota, so the tenant is paced to it rather than to a rate learned from nothing
+        rateLimited: { type: 'status', status: 429, headers: { 'retry-after': '0', 'ratelimit-policy': '1000;w=1' } },
         hang: { type: 'hang' },
         notJson: { type: 'raw', body: '<html>oops</html>', contentType: 'text/html' },
         notObject: { type: 'raw', body: '[1,2]' },

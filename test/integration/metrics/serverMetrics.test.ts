@@ -226,7 +226,7 @@ describe('/metrics with METRICS on (the default)', () => {
     }
     // And the label names are the contract's, or prom-client's own process metrics'.
     const ours = samples.filter((sample) => sample.name.startsWith('talkstack_'));
-    expect(new Set(ours.flatMap((sample) => Object.keys(sample.labels)))).toEqual(new Set(['outcome', 'status', 'le', 'layer', 'result', 'transport', 'operation_type']));
+    expect(new Set(ours.flatMap((sample) => Object.keys(sample.labels)))).toEqual(new Set(['outcome', 'status', 'le', 'layer', 'result', 'transport', 'operation_type', 'reason']));
   });
 
   it('answers GET and HEAD only', async () => {

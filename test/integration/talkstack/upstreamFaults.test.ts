@@ -4,7 +4,9 @@
  * field (or a null, for a 404), with the right code and number of tries, in bounded time and
  * memory, and the server keeps serving. Faults come from the simulator (`status`, `wire`,
  * `stream`); tries are counted there, per sid, so tests that measure neither time, CPU nor
- * memory run concurrently. (Codes and retries of ordinary answers:
+ * memory run concurrently. Every lookup is a tenant of its own (`stack.tenant()`): so many
+ * failures over distinct calls would otherwise open the demo key's circuit breaker for the
+ * tests beside them. (Codes and retries of ordinary answers:
  * errorClassification.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +49,7 @@ function knownCall(label: string, on: Stack = stack): string {
 const tries = (sid: string, on: Stack = stack) => on.sim.stats.bySid.get(sid) ?? 0;
 
 async function expectCallError(sid: string, code: string, expectedTries: number, on: Stack = stack) {
-  const response = await on.gql<{ call: unknown }>(CALL, { sid });
+  const response = await on.gql<{ call: unknown }>(CALL, { sid }, on.tenant());
   expect(response.status).toBe(200);
   expect(response.body.data).toEqual({ call: null });
   expect(codesOf(response)).toEqual([code]);
@@ -58,7 +60,7 @@ async function expectCallError(sid: string, code: string, expectedTries: number,
 /** The server still answers normally afterwards. */
 async function expectStillServing() {
   const sid = knownCall('alive');
-  const response = await stack.gql<{ call: { status: string } }>(CALL, { sid });
+  const response = await stack.gql<{ call: { status: string } }>(CALL, { sid }, stack.tenant());
   expect(response.body.data?.call?.status).toBe('COMPLETED');
 }
 
@@ -90,7 +92,7 @@ describe.concurrent('any status code, however odd, is an error of its field, nev
       type: 'wire',
       bytes: `HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
     });
-    const response = await stack.gql<{ call: { status: string } }>(CALL, { sid });
+    const response = await stack.gql<{ call: { status: string } }>(CALL, { sid }, stack.tenant());
     expect(codesOf(response)).toEqual([]);
     expect(response.body.data?.call?.status).toBe('BUSY');
   });
@@ -106,7 +108,7 @@ describe('UPSTREAM_MAX_BODY_BYTES', () => {
   it('an answer of exactly the limit is read; one byte more is UPSTREAM_BAD_RESPONSE, not retried', async () => {
     const atLimit = knownCall('atLimit');
     stack.sim.injectFault(atLimit, { type: 'stream', bytes: MAX_BODY, chunkBytes: 1000 });
-    const ok = await stack.gql<{ call: { status: string } }>(CALL, { sid: atLimit });
+    const ok = await stack.gql<{ call: { status: string } }>(CALL, { sid: atLimit }, stack.tenant());
     expect(codesOf(ok)).toEqual([]);
     expect(ok.body.data?.call?.status).toBe('COMPLETED');
 
@@ -142,7 +144,7 @@ describe('UPSTREAM_MAX_BODY_BYTES', () => {
   it('a 404 or 500 is classified without reading its (huge) body', async () => {
     const unknown = knownCall('huge404');
     stack.sim.injectFault(unknown, { type: 'stream', status: 404, bytes: 50 * MB });
-    const response = await stack.gql<{ call: unknown }>(CALL, { sid: unknown });
+    const response = await stack.gql<{ call: unknown }>(CALL, { sid: unknown }, stack.tenant());
     expect(codesOf(response)).toEqual([]);
     expect(response.body.data).toEqual({ call: null });
 
@@ -159,7 +161,7 @@ describe('a broken call never fails its neighbours', () => {
     const good = knownCall('nGood');
     stack.sim.injectFault(odd, { type: 'status', status: 600 });
     stack.sim.injectFault(endless, { type: 'stream', bytes: Infinity });
-    const response = await stack.gql<{ calls: ({ sid: string; status: string } | null)[] }>(CALLS, { sids: [odd, endless, good] });
+    const response = await stack.gql<{ calls: ({ sid: string; status: string } | null)[] }>(CALLS, { sids: [odd, endless, good] }, stack.tenant());
     expect(response.status).toBe(200);
     expect(response.body.data?.calls).toEqual([null, null, { sid: good, status: 'COMPLETED' }]);
     const byPath = Object.fromEntries((response.body.errors ?? []).map((error) => [String(error.path?.[1]), error.extensions?.code]));
@@ -187,7 +189,7 @@ describe.concurrent('bodies dripping past the per-try timeout', () => {
   ])('a table status decides by itself: HTTP %i with a body dripping past the timeout → %s after %i tries (not UPSTREAM_TIMEOUT)', async (status, code, expectedTries) => {
     const sid = knownCall(`slow${status}`, drip);
     drip.sim.injectFault(sid, { type: 'stream', status, bytes: 2000, chunkBytes: 20, intervalMs: 50 });
-    const response = await drip.gql<{ call: unknown }>(CALL, { sid });
+    const response = await drip.gql<{ call: unknown }>(CALL, { sid }, drip.tenant());
     expect(response.body.data).toEqual({ call: null });
     expect(codesOf(response)).toEqual(code ? [code] : []);
     expect(tries(sid, drip)).toBe(expectedTries);

@@ -314,6 +314,7 @@ describe('mapCall', () => {
       shiftId: 'shf_1',
       assignmentId: 'asg_1',
       data: { employeeGoToWork: 'false', reasonOfCancellation: 'Sick', newDate: '' },
+      fetchedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
     });
     expect(mapCall({ projectId: 'p1', sid: 'CA1' }, decoded as TalkstackCall)).toEqual({
       sid: 'CA1',
@@ -340,11 +341,12 @@ describe('mapCall', () => {
         newDate: null,
       },
       data: { employeeGoToWork: 'false', reasonOfCancellation: 'Sick', newDate: '' },
+      fetchedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
     });
   });
 
   it('maps a status-only call to nulls, [] and {}', () => {
-    expect(mapCall(ADDRESS, upstream({ status: 'queued' }))).toEqual({
+    expect(mapCall(ADDRESS, upstream({ status: 'queued' }), 1_700_000_000_000)).toEqual({
       sid: 'CA1',
       projectId: 'p1',
       status: 'QUEUED',
@@ -359,6 +361,7 @@ describe('mapCall', () => {
       recordings: [],
       shift: null,
       data: {},
+      fetchedAt: new Date(1_700_000_000_000).toISOString(),
     });
   });
 });

@@ -3,7 +3,7 @@
  * long. Only settled final calls: a COMPLETED call needs its duration and cost, and without
  * recordings yet is kept for at most 60 s; other final calls for CACHE_TTL_SECONDS; unfinished
  * calls never. Both the memory layer and the Redis tier follow it (their own tests check that
- * they do: memoryCallCache.test.ts, test/integration/fetch/redisSharedCache.test.ts).
+ * they do: callStore.test.ts, test/integration/fetch/redisSharedCache.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../../src/calls/call.js';

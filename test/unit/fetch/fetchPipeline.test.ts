@@ -6,7 +6,7 @@
  * read comes before any fetch starts, concurrent lookups share one fetch below the caches,
  * and a failure shared by several waiters is logged once. Then the logging layer on its own
  * (which failures, and what a line may say) and the pipeline without cache layers.
- * The memory layer alone: test/unit/fetch/memoryCallCache.test.ts; the Redis tier against a real Redis:
+ * The memory layer alone: test/unit/fetch/callStore.test.ts; the Redis tier against a real Redis:
  * test/integration/fetch/redisCallTier.test.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -75,12 +75,14 @@ function fakeClient() {
 /** Lets the promise callbacks queued so far run. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function pipelineOf(options: { cacheTtlSeconds?: number; redis?: RedisConnection; now?: () => number } = {}) {
+function pipelineOf(options: { cacheTtlSeconds?: number; staleIfErrorSeconds?: number; redis?: RedisConnection; now?: () => number } = {}) {
   const { client, asked } = fakeClient();
   const { logger, lines, parsed } = capturedLogger();
   const fingerprint = createLogFingerprint();
   const pipeline = createFetchPipeline({
     cacheTtlSeconds: options.cacheTtlSeconds ?? 3600,
+    staleIfErrorSeconds: options.staleIfErrorSeconds ?? 0,
+    cacheMaxBytes: 64 * 1024 * 1024,
     redis: options.redis,
     maxRedisValueBytes: 64 * 1024,
     client,
@@ -146,7 +148,7 @@ describe('the pipeline, in its order', () => {
     expect(pipeline.stats().coalescing).toEqual({ inFlight: 0, waiters: 0 });
     expect(await again).toBe(call);
     expect(asked).toHaveLength(1);
-    expect(pipeline.stats().memory).toEqual({ hit: 1, miss: 1, size: 1 });
+    expect(pipeline.stats().memory).toEqual({ hit: 1, miss: 1, size: 1, bytes: expect.any(Number) });
     // What the fast path for settled answers asks about the memory layer.
     expect(pipeline.expiresAt(keyOf('CA1'))).toBe(1_000_000 + 3600_000);
     expect(pipeline.settledUntil(keyOf('CA1'), call)).toBe(1_000_000 + 3600_000);
@@ -238,8 +240,9 @@ describe('without cache layers (CACHE_TTL_SECONDS 0)', () => {
     expect(asked).toHaveLength(2);
     expect(pipeline.expiresAt(keyOf('CA1'))).toBeUndefined();
     expect(pipeline.stats()).toEqual({
-      memory: { hit: 0, miss: 0, size: 0 },
+      memory: { hit: 0, miss: 0, size: 0, bytes: 0 },
       redis: { hit: 0, miss: 0, error: 0, writeError: 0 },
+      stale: { answered: 0 },
       coalescing: { inFlight: 0, waiters: 0 },
     });
   });
@@ -254,7 +257,7 @@ describe('upstream logging', () => {
   }
 
   it.each<[string, CallDataError]>([
-    ['RATE_LIMITED', new RateLimitedError('429')],
+    ['RATE_LIMITED', new RateLimitedError('429', 1000, false)],
     ['UPSTREAM_ERROR', new UpstreamError('unreachable', 'ECONNREFUSED')],
     ['UPSTREAM_TIMEOUT', new UpstreamTimeoutError('slow')],
     ['UPSTREAM_BAD_RESPONSE', new UpstreamBadResponseError('not a call')],

@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Call } from '../../../src/calls/call.js';
 import { CallLoader } from '../../../src/fetch/callLoader.js';
 import type { FetchCall } from '../../../src/fetch/fetchCall.js';
-import { MemoryCallCache } from '../../../src/fetch/memoryCallCache.js';
+import { CallStore } from '../../../src/fetch/callStore.js';
 import { type Credential, credentialFrom, makeCredential } from '../../../src/identity/credential.js';
 import type { CallKey } from '../../../src/identity/keys.js';
 import { MAX_KEYED_BODY_BYTES, SettledAnswers, type SettledCallSource } from '../../../src/http/settledAnswers.js';
@@ -278,11 +278,11 @@ describe('how long an answer is kept', () => {
   });
 
   it('a COMPLETED call without recordings holds an answer no longer than its 60 s cache entry; one with recordings, as long as its entry', async () => {
-    // The cache of final calls itself (memoryCallCache.ts) as the source, with CACHE_TTL_SECONDS
+    // The cache of final calls itself (callStore.ts) as the source, with CACHE_TTL_SECONDS
     // 3600 and a clock 61 s behind the wall clock SettledAnswers reads: an entry made now of a
     // call without recordings (60 s) ends, for SettledAnswers, a second ago; one of a call with
     // recordings (3600 s) ends in 59 minutes.
-    const memory = new MemoryCallCache({ ttlSeconds: 3600, now: () => Date.now() - 61_000 });
+    const memory = new CallStore({ ttlSeconds: 3600, now: () => Date.now() - 61_000, staleSeconds: 0, maxBytes: 64 * 1024 * 1024 });
     const completed = (sid: string, recorded: boolean) =>
       mappedCall({ sid, status: 'COMPLETED', upstreamStatus: 'completed', durationSeconds: 30, cost: 0.1, recordings: recorded ? [{ url: RECORDING, sid: null, format: 'MP3' }] : [] });
     const below: FetchCall = async (key) => completed(key.address.sid, key.address.sid === 'CArecorded');

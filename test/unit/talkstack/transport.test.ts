@@ -55,6 +55,7 @@ const answer = (status: number, body?: string, retryAfter?: string): TryOutcome 
   status,
   body: body === undefined ? undefined : Buffer.from(body),
   retryAfter,
+  rateLimit: undefined,
 });
 
 beforeEach(() => {

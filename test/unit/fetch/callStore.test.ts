@@ -3,13 +3,13 @@
  * injected clock: entries expire by their own TTL (the cache policy's, or the Redis entry's
  * when the tier behind hands one over), a hit is one stored promise, and its stats. (Which calls
  * are kept and how long: cachePolicy.test.ts; over HTTP:
- * test/integration/fetch/memoryCallCache.test.ts.)
+ * test/integration/fetch/callStore.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../../src/calls/call.js';
 import type { FetchCall } from '../../../src/fetch/fetchCall.js';
 import { UNENDING_SCOPE } from '../../../src/fetch/fetchScope.js';
-import { MemoryCallCache } from '../../../src/fetch/memoryCallCache.js';
+import { CallStore } from '../../../src/fetch/callStore.js';
 import { type Credential, makeCredential } from '../../../src/identity/credential.js';
 import { callKeyOf } from '../../../src/identity/keys.js';
 import { mappedCall } from '../../support/callFixtures.js';
@@ -23,7 +23,7 @@ function call(overrides: Partial<Call>): Call {
 const credentialOf = (key: string): Credential => makeCredential(undefined, key) as Credential;
 const keyOf = (sid: string, credential = credentialOf('k')) => callKeyOf(credential, { projectId: 'p', sid });
 
-describe('MemoryCallCache', () => {
+describe('CallStore', () => {
   it('entries expire by their own TTL on the clock', async () => {
     let clock = 1_000_000;
     const answers = new Map<string, Call>([
@@ -35,7 +35,7 @@ describe('MemoryCallCache', () => {
       fetched.push(key.address.sid);
       return answers.get(key.address.sid) ?? null;
     };
-    const memory = new MemoryCallCache({ ttlSeconds: 3600, now: () => clock });
+    const memory = new CallStore({ ttlSeconds: 3600, now: () => clock, staleSeconds: 0, maxBytes: 64 * 1024 * 1024 });
     const cached = memory.layer(below);
     const load = (sid: string) => cached(keyOf(sid), UNENDING_SCOPE);
 
@@ -55,7 +55,7 @@ describe('MemoryCallCache', () => {
 
   it('counts hits and misses, tells when a held call expires, and answers hits with one stored promise', async () => {
     let clock = 5_000_000;
-    const memory = new MemoryCallCache({ ttlSeconds: 3600, now: () => clock });
+    const memory = new CallStore({ ttlSeconds: 3600, now: () => clock, staleSeconds: 0, maxBytes: 64 * 1024 * 1024 });
     const cached = memory.layer(async (key) =>
       key.address.sid === 'CAunknown' ? null : call({ sid: key.address.sid, recordings: key.address.sid === 'CAnorec' ? [] : call({}).recordings }),
     );
@@ -69,7 +69,7 @@ describe('MemoryCallCache', () => {
     const second = cached(keyOf('CArec'), UNENDING_SCOPE);
     expect(second).toBe(first);
     expect(await first).toMatchObject({ sid: 'CArec' });
-    expect(memory.stats).toEqual({ hit: 2, miss: 3, size: 2 });
+    expect(memory.stats).toEqual({ hit: 2, miss: 3, size: 2, bytes: expect.any(Number) });
 
     expect(memory.expiresAt(keyOf('CArec'))).toBe(5_000_000 + 3600_000);
     expect(memory.expiresAt(keyOf('CAnorec'))).toBe(5_000_000 + 60_000);
@@ -81,7 +81,7 @@ describe('MemoryCallCache', () => {
   });
 
   it('settledUntil names only the very call object held', async () => {
-    const memory = new MemoryCallCache({ ttlSeconds: 3600, now: () => 0 });
+    const memory = new CallStore({ ttlSeconds: 3600, now: () => 0, staleSeconds: 0, maxBytes: 64 * 1024 * 1024 });
     const held = call({ sid: 'CAheld' });
     await memory.layer(async () => held)(keyOf('CAheld'), UNENDING_SCOPE);
     expect(memory.settledUntil(keyOf('CAheld'), held)).toBe(3600_000);
@@ -90,7 +90,7 @@ describe('MemoryCallCache', () => {
 
   it('holds what the tier behind hands it with that tier\'s expiry, once per object', async () => {
     let clock = 0;
-    const memory = new MemoryCallCache({ ttlSeconds: 3600, now: () => clock });
+    const memory = new CallStore({ ttlSeconds: 3600, now: () => clock, staleSeconds: 0, maxBytes: 64 * 1024 * 1024 });
     const shared = call({ sid: 'CAshared' });
     memory.hold(keyOf('CAshared'), shared, 10_000);
     expect(memory.fresh(keyOf('CAshared'))).toBe(shared);

@@ -1,0 +1,128 @@
+/**
+ * One tenant's circuit breaker on one instance (contract: "Circuit breaker per tenant, per
+ * instance"). Pure state on a given clock; the governor refuses, probes and wakes waiters.
+ *
+ * - Failures: 5xx, network failures, timeouts, answers that are not HTTP. Anything else that
+ *   came back (2xx, 404, other 4xx) is a success; a 429 is neither (pacing deals with it).
+ * - Opens when, among the tries finished in the last 10 s, there are at least 20, at least
+ *   half of them failed, and the failures span at least 3 distinct calls: one call that always
+ *   fails cannot open it for everyone else's.
+ * - While open, one real try at a time goes through as a probe, at most once a second; any
+ *   success closes it (the probe's, or a try that was already in flight).
+ *
+ * Why not cockatiel's or opossum's breaker: both count per call of a wrapped function with
+ * no notion of distinct calls, and neither lets a probe be one of the waiting calls rather
+ * than a call of its own; the rule above is a few counters.
+ */
+
+export const WINDOW_MS = 10_000;
+export const MIN_TRIES = 20;
+export const MIN_DISTINCT_CALLS = 3;
+export const PROBE_EVERY_MS = 1000;
+/** tries remembered: the oldest go first when a tenant finishes more than this in 10 s */
+const MAX_REMEMBERED = 2048;
+
+interface FinishedTry {
+  readonly at: number;
+  /** the call key's id when it failed, else undefined */
+  readonly failedCall: string | undefined;
+}
+
+export type Admission = 'pass' | 'probe' | 'refuse';
+
+export class CircuitBreaker {
+  #open = false;
+  #probing = false;
+  #nextProbeAt = 0;
+  readonly #tries: FinishedTry[] = [];
+  #head = 0;
+  #failures = 0;
+  /** failed call id → failures of it in the window */
+  readonly #failedCalls = new Map<string, number>();
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  /** nothing to remember: closed, and no failure in the window */
+  get plain(): boolean {
+    return !this.#open && this.#failures === 0;
+  }
+
+  /** ms until a probe may go (0 when closed) */
+  retryAfterMs(now: number): number {
+    return this.#open ? Math.max(0, this.#nextProbeAt - now) : 0;
+  }
+
+  /**
+   * May a try go now? `probe` hands the one probe slot to the caller, who must later report
+   * it with `finished` or give it back with `probeDropped`.
+   */
+  admit(now: number): Admission {
+    if (!this.#open) return 'pass';
+    if (this.#probing || now < this.#nextProbeAt) return 'refuse';
+    this.#probing = true;
+    this.#nextProbeAt = now + PROBE_EVERY_MS;
+    return 'probe';
+  }
+
+  /** A probe that was never sent (its caller left): the next one may go at its time. */
+  probeDropped(): void {
+    this.#probing = false;
+  }
+
+  /**
+   * A try finished at `now`: `failedCall` is its call's id when it failed, undefined when it
+   * succeeded. Returns 'opened' or 'closed' when this changed the state.
+   */
+  finished(now: number, failedCall: string | undefined, wasProbe: boolean): 'opened' | 'closed' | undefined {
+    if (wasProbe) this.#probing = false;
+    if (this.#open) {
+      if (failedCall !== undefined) return undefined;
+      this.#close();
+      return 'closed';
+    }
+    this.#remember(now, failedCall);
+    if (failedCall === undefined) return undefined;
+    const tries = this.#tries.length - this.#head;
+    if (tries >= MIN_TRIES && this.#failures * 2 >= tries && this.#failedCalls.size >= MIN_DISTINCT_CALLS) {
+      this.#open = true;
+      this.#nextProbeAt = now + PROBE_EVERY_MS;
+      return 'opened';
+    }
+    return undefined;
+  }
+
+  #close(): void {
+    this.#open = false;
+    this.#probing = false;
+    this.#tries.length = 0;
+    this.#head = 0;
+    this.#failures = 0;
+    this.#failedCalls.clear();
+  }
+
+  #remember(now: number, failedCall: string | undefined): void {
+    const tries = this.#tries;
+    while (this.#head < tries.length && ((tries[this.#head] as FinishedTry).at <= now - WINDOW_MS || tries.length - this.#head >= MAX_REMEMBERED)) {
+      this.#forget(tries[this.#head++] as FinishedTry);
+    }
+    if (this.#head > 256 && this.#head * 2 > tries.length) {
+      tries.splice(0, this.#head);
+      this.#head = 0;
+    }
+    tries.push({ at: now, failedCall });
+    if (failedCall !== undefined) {
+      this.#failures++;
+      this.#failedCalls.set(failedCall, (this.#failedCalls.get(failedCall) ?? 0) + 1);
+    }
+  }
+
+  #forget({ failedCall }: FinishedTry): void {
+    if (failedCall === undefined) return;
+    this.#failures--;
+    const left = (this.#failedCalls.get(failedCall) ?? 1) - 1;
+    if (left === 0) this.#failedCalls.delete(failedCall);
+    else this.#failedCalls.set(failedCall, left);
+  }
+}

@@ -1,0 +1,477 @@
+/**
+ * The upstream governor (contract: "The upstream governor"): before each try of a call, may
+ * it be sent now, later, or not at all? It sits below coalescing, around every try the client
+ * makes (talkstack/client.ts asks it before taking a slot and tells it how the try ended), and
+ * holds per tenant (identity/keys.ts: every credential value a call carries is one):
+ * - its pace (tenantPace.ts): calls over the rate wait in the tenant's queue, served
+ *   round-robin between the operations that asked (a 429'd call first: it keeps its place),
+ *   each call's waits bounded by UPSTREAM_MAX_WAIT_MS from the moment it was asked: a call
+ *   that cannot be sent within it fails RATE_LIMITED unsent, at once when predicted;
+ * - its circuit breaker (circuitBreaker.ts): while open, calls fail UPSTREAM_UNAVAILABLE
+ *   unsent, queued ones and retry waits included, and one waiting call at a time is sent as
+ *   the probe;
+ * - at most MAX_WAITING_CALLS_PER_TENANT calls waiting (TOO_MANY_REQUESTS past it).
+ * A call of several tenants waits for the strictest and counts against each.
+ *
+ * Nothing here waits on a slot or sends anything: the client does. A tenant that needs no
+ * pacing, has no open breaker and no one waiting costs one Map lookup and a few comparisons
+ * per try (`admit` answers synchronously). Tenants with nothing to remember are forgotten.
+ */
+import { RateLimitedError, type RetryLaterError, TooManyRequestsError, UpstreamUnavailableError } from '../calls/callDataErrors.js';
+import { type Cancellation, CANCELLED_ERROR } from '../talkstack/cancellation.js';
+import { CircuitBreaker } from './circuitBreaker.js';
+import { announcedLimitOf, type RateLimitHeaderValues } from './rateLimitHeaders.js';
+import { TenantPace } from './tenantPace.js';
+
+export interface GovernorOptions {
+  /** UPSTREAM_RATE_LIMIT: requests per second per tenant from the start; undefined: learned */
+  rateLimit: number | undefined;
+  /** UPSTREAM_MAX_WAIT_MS */
+  maxWaitMs: number;
+  /** MAX_WAITING_CALLS_PER_TENANT */
+  maxWaitingPerTenant: number;
+  /** told when a tenant's breaker opens or closes (logs) */
+  onBreaker?: (tenantId: string, open: boolean) => void;
+  /** clock in ms; default `performance.now` based */
+  now?: () => number;
+}
+
+export interface GovernorStats {
+  /** tenants held back by a pace or a pause right now */
+  readonly pacedTenants: number;
+  /** tenants whose breaker is open right now */
+  readonly breakersOpen: number;
+  /** calls waiting for their tenant's pace right now */
+  readonly waiting: number;
+  /** calls refused unsent since start, by reason */
+  readonly refused: { readonly breaker: number; readonly wait: number; readonly queue: number };
+}
+
+/** How a try ended, as the governor counts it. */
+export type TryResult =
+  /** an answer that was not a 429 nor a failure (2xx, 404, other 4xx, a body too large) */
+  | 'accepted'
+  /** 5xx, network failure, timeout, not HTTP: counts against the breaker */
+  | 'failed'
+  /** 429 */
+  | 'limited'
+  /** the caller left while it was in flight */
+  | 'cancelled';
+
+class Tenant {
+  readonly pace: TenantPace;
+  readonly breaker = new CircuitBreaker();
+  readonly queue = new TenantQueue();
+  /** calls of this tenant waiting (in any tenant's queue: a call counts against each of its tenants) */
+  waiting = 0;
+  /** retry waits to end when the breaker opens */
+  readonly sleepers = new Set<(error: RetryLaterError) => void>();
+  timer: NodeJS.Timeout | undefined;
+  timerAt = Infinity;
+
+  constructor(
+    readonly id: string,
+    rateLimit: number | undefined,
+  ) {
+    this.pace = new TenantPace(rateLimit);
+  }
+
+  forgettable(now: number): boolean {
+    return this.pace.plain && this.pace.pausedUntil <= now && this.breaker.plain && this.waiting === 0 && this.sleepers.size === 0 && this.timer === undefined;
+  }
+}
+
+/** One call's tries, from the moment it was asked. */
+export class GovernedCall {
+  /** tries sent so far */
+  sends = 0;
+  /** the tenants whose probe the current try is */
+  probeOf: Tenant[] | undefined;
+  sentAt = 0;
+
+  constructor(
+    readonly tenants: readonly Tenant[],
+    readonly callId: string,
+    /** the operation that asked (round-robin within a tenant); the call itself when unknown */
+    readonly origin: object,
+    readonly deadline: number,
+  ) {}
+}
+
+interface Waiter {
+  readonly call: GovernedCall;
+  /** the tenant whose queue holds it: the strictest of the call's when it was queued */
+  readonly owner: Tenant;
+  readonly grant: () => void;
+  readonly refuse: (error: Error) => void;
+  gone: boolean;
+  unlisten: (() => void) | undefined;
+  deadlineTimer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * A tenant's waiting calls: 429'd ones first, in order; then round-robin between origins
+ * (operations), in arrival order within each. Waiters that left stay until their turn
+ * (marked `gone`) and are skipped then.
+ */
+class TenantQueue {
+  readonly #first: Waiter[] = [];
+  readonly #byOrigin = new Map<object, Waiter[]>();
+  /** live waiters */
+  size = 0;
+
+  push(waiter: Waiter, atHead: boolean): void {
+    this.size++;
+    if (atHead) {
+      this.#first.push(waiter);
+      return;
+    }
+    const list = this.#byOrigin.get(waiter.call.origin);
+    if (list) list.push(waiter);
+    else this.#byOrigin.set(waiter.call.origin, [waiter]);
+  }
+
+  /** The next waiter (possibly gone), without removing it. */
+  peek(): Waiter | undefined {
+    if (this.#first.length > 0) return this.#first[0];
+    const next = this.#byOrigin.values().next();
+    return next.done ? undefined : next.value[0];
+  }
+
+  /** Removes what `peek` returned; its origin's turn passes to the next one. */
+  shift(): void {
+    if (this.#first.length > 0) {
+      this.#first.shift();
+      return;
+    }
+    const next = this.#byOrigin.entries().next();
+    if (next.done) return;
+    const [origin, list] = next.value;
+    list.shift();
+    this.#byOrigin.delete(origin);
+    if (list.length > 0) this.#byOrigin.set(origin, list);
+  }
+
+  /** Every waiter, emptied (the breaker opened). */
+  drain(): Waiter[] {
+    const all = [...this.#first];
+    for (const list of this.#byOrigin.values()) all.push(...list);
+    this.#first.length = 0;
+    this.#byOrigin.clear();
+    this.size = 0;
+    return all;
+  }
+}
+
+const SWEEP_EVERY_MS = 10_000;
+const startedAt = Date.now() - performance.now();
+const monotonicNow = (): number => startedAt + performance.now();
+
+export class UpstreamGovernor {
+  readonly #options: GovernorOptions;
+  readonly #now: () => number;
+  readonly #tenants = new Map<string, Tenant>();
+  readonly #refused = { breaker: 0, wait: 0, queue: 0 };
+  #waiting = 0;
+  #lastSweep = 0;
+
+  constructor(options: GovernorOptions) {
+    this.#options = options;
+    this.#now = options.now ?? monotonicNow;
+  }
+
+  stats(): GovernorStats {
+    const now = this.#now();
+    let pacedTenants = 0;
+    let breakersOpen = 0;
+    for (const tenant of this.#tenants.values()) {
+      if (tenant.pace.paced(now)) pacedTenants++;
+      if (tenant.breaker.open) breakersOpen++;
+    }
+    return { pacedTenants, breakersOpen, waiting: this.#waiting, refused: { ...this.#refused } };
+  }
+
+  /** Starts governing the tries of one call (`callId`: its call key's id) asked by `origin`. */
+  begin(tenantIds: readonly string[], callId: string, origin: object | undefined): GovernedCall {
+    const now = this.#now();
+    if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweep(now);
+    const tenants = tenantIds.length === 1 ? [this.#tenant(tenantIds[0] as string)] : tenantIds.map((id) => this.#tenant(id));
+    const call = new GovernedCall(tenants, callId, origin ?? {}, now + this.#options.maxWaitMs);
+    return call;
+  }
+
+  /**
+   * May `call` send its next try? `undefined`: yes, now. A promise: it resolves when it may,
+   * and rejects with RATE_LIMITED / UPSTREAM_UNAVAILABLE / TOO_MANY_REQUESTS (unsent) or
+   * `CancelledError`. Throws those at once when they are already certain.
+   * `first`: the call was refused with 429 and keeps its place at the head of the queue.
+   */
+  admit(call: GovernedCall, cancellation: Cancellation | undefined, first = false): Promise<void> | undefined {
+    const now = this.#now();
+    const tenants = call.tenants;
+    // A call of several tenants queues behind the strictest; the others' calls go on meanwhile.
+    let owner = tenants[0] as Tenant;
+    let ready = owner.pace.readyAt(now);
+    let open = owner.breaker.open;
+    for (let i = 1; i < tenants.length; i++) {
+      const tenant = tenants[i] as Tenant;
+      const at = tenant.pace.readyAt(now);
+      if (at > ready || (at === ready && tenant.queue.size > owner.queue.size)) {
+        ready = at;
+        owner = tenant;
+      }
+      if (tenant.breaker.open) open = true;
+    }
+    if (ready <= now && owner.queue.size === 0 && !open) {
+      this.#send(call, now, false);
+      return undefined;
+    }
+    if (open) {
+      // A probe may go at once; otherwise the breaker refuses before anything waits.
+      const refusal = this.#breakerRefusal(call, now);
+      if (refusal) throw refusal;
+      if (ready <= now && owner.queue.size === 0) {
+        this.#send(call, now, false);
+        return undefined;
+      }
+      this.#dropProbe(call);
+    }
+    for (const tenant of tenants) {
+      if (tenant.waiting >= this.#options.maxWaitingPerTenant) {
+        this.#refused.queue++;
+        throw new TooManyRequestsError(
+          'Too many calls of this credential are already waiting for Talkstack (MAX_WAITING_CALLS_PER_TENANT); try again later.',
+          Math.ceil(tenant.pace.predictWaitMs(now, tenant.waiting)) || 1000,
+          true,
+        );
+      }
+    }
+    let predicted = 0;
+    for (const tenant of tenants) predicted = Math.max(predicted, tenant.pace.predictWaitMs(now, first ? 0 : tenant.queue.size));
+    if (now + predicted > call.deadline) {
+      this.#refused.wait++;
+      throw this.#rateLimited(predicted);
+    }
+    if (cancellation?.cancelled) throw CANCELLED_ERROR;
+    return new Promise<void>((grant, refuse) => {
+      const waiter: Waiter = { call, owner, grant, refuse, gone: false, unlisten: undefined, deadlineTimer: undefined };
+      owner.queue.push(waiter, first);
+      for (const tenant of tenants) tenant.waiting++;
+      this.#waiting++;
+      waiter.deadlineTimer = setTimeout(() => {
+        this.#refused.wait++;
+        this.#leave(waiter, this.#rateLimited(this.#predictMs(call)));
+      }, Math.max(0, call.deadline - now));
+      if (cancellation) waiter.unlisten = cancellation.listen(() => this.#leave(waiter, CANCELLED_ERROR));
+      this.#schedule(owner, now);
+    });
+  }
+
+  /**
+   * A try of `call` ended. For a 429, the tenant pauses and learns; the caller decides
+   * whether the call goes again (`admit(call, …, true)`) or fails.
+   */
+  finished(call: GovernedCall, result: TryResult, retryAfterMs: number | undefined, headers: RateLimitHeaderValues | undefined): void {
+    const now = this.#now();
+    const probes = call.probeOf;
+    call.probeOf = undefined;
+    for (const tenant of call.tenants) {
+      const wasProbe = probes?.includes(tenant) === true;
+      if (headers) {
+        const announced = announcedLimitOf(headers, Date.now());
+        tenant.pace.announced(now, announced.perSecond, announced.remaining, announced.resetMs);
+      }
+      switch (result) {
+        case 'accepted':
+          tenant.pace.accepted(call.sentAt);
+          this.#breakerChanged(tenant, tenant.breaker.finished(now, undefined, wasProbe));
+          break;
+        case 'failed':
+          this.#breakerChanged(tenant, tenant.breaker.finished(now, call.callId, wasProbe));
+          break;
+        case 'limited':
+          tenant.pace.limited(now, retryAfterMs);
+          if (wasProbe) tenant.breaker.probeDropped();
+          break;
+        case 'cancelled':
+          if (wasProbe) tenant.breaker.probeDropped();
+          break;
+      }
+    }
+  }
+
+  /** ms from now until `call` could go again after a 429: past its budget, it fails instead. */
+  fitsBudget(call: GovernedCall): boolean {
+    const now = this.#now();
+    return now + this.#predictMs(call) <= call.deadline;
+  }
+
+  /** RATE_LIMITED for a call that was sent and refused on its last allowed try. */
+  limitedError(call: GovernedCall): RetryLaterError {
+    return new RateLimitedError('Talkstack rate limit reached (429); try again later.', this.#predictMs(call), false);
+  }
+
+  /**
+   * Sleeps `ms` before a retry; rejects with UPSTREAM_UNAVAILABLE as soon as one of the
+   * call's tenants' breaker opens, or with `CancelledError`.
+   */
+  retryWait(call: GovernedCall, ms: number, cancellation: Cancellation | undefined): Promise<void> {
+    if (cancellation?.cancelled) return Promise.reject(CANCELLED_ERROR);
+    return new Promise<void>((resolve, reject) => {
+      let unlisten: (() => void) | undefined;
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        unlisten?.();
+        for (const tenant of call.tenants) tenant.sleepers.delete(wake);
+        if (error) reject(error);
+        else resolve();
+      };
+      const wake = (error: RetryLaterError) => done(error);
+      const timer = setTimeout(done, ms);
+      for (const tenant of call.tenants) tenant.sleepers.add(wake);
+      if (cancellation) unlisten = cancellation.listen(() => done(CANCELLED_ERROR));
+    });
+  }
+
+  #tenant(id: string): Tenant {
+    let tenant = this.#tenants.get(id);
+    if (!tenant) this.#tenants.set(id, (tenant = new Tenant(id, this.#options.rateLimit)));
+    return tenant;
+  }
+
+  #sweep(now: number): void {
+    this.#lastSweep = now;
+    for (const [id, tenant] of this.#tenants) if (tenant.forgettable(now)) this.#tenants.delete(id);
+  }
+
+  /** The expected wait before `call` could be sent, given its tenants' pace and queues. */
+  #predictMs(call: GovernedCall): number {
+    const now = this.#now();
+    let predicted = 0;
+    for (const tenant of call.tenants) predicted = Math.max(predicted, tenant.pace.predictWaitMs(now, 0));
+    return predicted;
+  }
+
+  #rateLimited(retryAfterMs: number): RetryLaterError {
+    return new RateLimitedError(
+      'Talkstack rate limit: this call could not be sent within UPSTREAM_MAX_WAIT_MS; try again later.',
+      Math.max(1, retryAfterMs),
+      true,
+    );
+  }
+
+  /** Takes the breakers' say for a try about to go: an error when one refuses (the probe slots it took are given back). */
+  #breakerRefusal(call: GovernedCall, now: number): RetryLaterError | undefined {
+    let probes: Tenant[] | undefined;
+    for (const tenant of call.tenants) {
+      const admission = tenant.breaker.admit(now);
+      if (admission === 'probe') (probes ??= []).push(tenant);
+      else if (admission === 'refuse') {
+        for (const probe of probes ?? []) probe.breaker.probeDropped();
+        this.#refused.breaker++;
+        return new UpstreamUnavailableError(
+          'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
+          Math.max(1, tenant.breaker.retryAfterMs(now)),
+          true,
+        );
+      }
+    }
+    call.probeOf = probes;
+    return undefined;
+  }
+
+  #dropProbe(call: GovernedCall): void {
+    for (const tenant of call.probeOf ?? []) tenant.breaker.probeDropped();
+    call.probeOf = undefined;
+  }
+
+  #send(call: GovernedCall, now: number, backlogged: boolean): void {
+    for (const tenant of call.tenants) tenant.pace.take(now, backlogged);
+    call.sends++;
+    call.sentAt = now;
+  }
+
+  /** A waiter leaves the queue before its turn: cancelled, or past its budget. */
+  #leave(waiter: Waiter, error: Error): void {
+    if (waiter.gone) return;
+    this.#forgetWaiter(waiter);
+    waiter.owner.queue.size--;
+    waiter.refuse(error);
+  }
+
+  #forgetWaiter(waiter: Waiter): void {
+    waiter.gone = true;
+    clearTimeout(waiter.deadlineTimer);
+    waiter.unlisten?.();
+    for (const tenant of waiter.call.tenants) tenant.waiting--;
+    this.#waiting--;
+  }
+
+  /** Wakes the tenant's queue when its head may go. */
+  #schedule(tenant: Tenant, now: number): void {
+    const head = this.#head(tenant);
+    if (!head) return;
+    let at = now;
+    for (const each of head.call.tenants) at = Math.max(at, each.pace.readyAt(now));
+    if (tenant.timer !== undefined && tenant.timerAt <= at) return;
+    clearTimeout(tenant.timer);
+    tenant.timerAt = at;
+    tenant.timer = setTimeout(() => this.#pump(tenant), Math.max(0, at - now));
+  }
+
+  /** The first live waiter, dropping those that left. */
+  #head(tenant: Tenant): Waiter | undefined {
+    let head = tenant.queue.peek();
+    while (head?.gone) {
+      tenant.queue.shift();
+      head = tenant.queue.peek();
+    }
+    return head;
+  }
+
+  /** Sends every waiter whose time has come, in queue order, then sleeps until the next one's. */
+  #pump(tenant: Tenant): void {
+    tenant.timer = undefined;
+    tenant.timerAt = Infinity;
+    const now = this.#now();
+    for (let head = this.#head(tenant); head; head = this.#head(tenant)) {
+      const call = head.call;
+      let ready = now;
+      for (const each of call.tenants) ready = Math.max(ready, each.pace.readyAt(now));
+      if (ready > now) break;
+      tenant.queue.shift();
+      tenant.queue.size--;
+      this.#forgetWaiter(head);
+      const refusal = this.#breakerRefusal(call, now);
+      if (refusal) {
+        head.refuse(refusal);
+        continue;
+      }
+      this.#send(call, now, tenant.queue.size > 0);
+      head.grant();
+    }
+    this.#schedule(tenant, now);
+  }
+
+  #breakerChanged(tenant: Tenant, change: 'opened' | 'closed' | undefined): void {
+    if (change === undefined) return;
+    this.#options.onBreaker?.(tenant.id, change === 'opened');
+    if (change === 'closed') return;
+    // Opened: nothing of this tenant waits for a failing upstream any more.
+    const now = this.#now();
+    const error = () => {
+      this.#refused.breaker++;
+      return new UpstreamUnavailableError(
+        'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
+        Math.max(1, tenant.breaker.retryAfterMs(now)),
+        true,
+      );
+    };
+    for (const waiter of tenant.queue.drain()) {
+      if (waiter.gone) continue;
+      this.#forgetWaiter(waiter);
+      waiter.refuse(error());
+    }
+    for (const wake of [...tenant.sleepers]) wake(error());
+  }
+}
