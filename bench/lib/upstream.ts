@@ -6,6 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import type { OutageMode, RateLimitOptions } from '../../src/simulator/index.js';
 import { DIST, watchChild } from './serverProcess.js';
 
 /** The project whose every sid the bench upstream answers with a synthetic call. */
@@ -28,11 +29,21 @@ export interface UpstreamStats {
   requests: number;
   maxInFlight: number;
   inFlight: number;
+  /** 429s sent by the simulator's rate limit */
+  rateLimited: number;
+}
+
+/** The simulator's switches (src/simulator: setRateLimit, setOutage, setHang); what is absent stays as it is. */
+export interface Misbehaviour {
+  rateLimit?: RateLimitOptions | null;
+  outage?: OutageMode;
+  hang?: boolean;
 }
 
 export interface Upstream {
   readonly url: string;
   setLatency(ms: number): Promise<void>;
+  misbehave(misbehaviour: Misbehaviour): Promise<void>;
   /** Zeroes the counters. */
   reset(): Promise<void>;
   stats(): Promise<UpstreamStats>;
@@ -75,6 +86,7 @@ export async function startUpstream(): Promise<Upstream> {
   return {
     url,
     setLatency: async (ms) => void (await ask({ op: 'latency', ms })),
+    misbehave: async (misbehaviour) => void (await ask({ op: 'misbehave', ...misbehaviour })),
     reset: async () => void (await ask({ op: 'reset' })),
     stats,
     async idle(quietMs = 500) {

@@ -300,6 +300,43 @@ export class UpstreamGovernor {
     }
   }
 
+  /**
+   * Still allowed to go, now that it holds a slot? A try admitted before its tenant's breaker
+   * opened, and queued for a slot since, is refused (UPSTREAM_UNAVAILABLE) rather than sent
+   * into the failing upstream; the breaker's probe is always allowed.
+   */
+  refusalAfterWait(call: GovernedCall): RetryLaterError | undefined {
+    if (call.probeOf !== undefined) return undefined;
+    for (const tenant of call.tenants) {
+      if (tenant.breaker.open) {
+        this.#refused.breaker++;
+        return new UpstreamUnavailableError(
+          'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
+          Math.max(1, tenant.breaker.retryAfterMs(this.#now())),
+          true,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Not paused since it was admitted? A try admitted before a 429 paused its tenant, and
+   * queued for a slot since, must not go out during the pause: false hands it back (the
+   * caller gives the slot back and admits it again, at the head of the queue; this send is
+   * not counted).
+   */
+  stillUnpaused(call: GovernedCall): boolean {
+    const now = this.#now();
+    for (const tenant of call.tenants) {
+      if (tenant.pace.pausedUntil > now) {
+        call.sends--;
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** ms from now until `call` could go again after a 429: past its budget, it fails instead. */
   fitsBudget(call: GovernedCall): boolean {
     const now = this.#now();

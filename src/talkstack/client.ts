@@ -207,6 +207,19 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
           if (governed) governor?.finished(governed, 'cancelled', undefined, undefined);
           throw error;
         }
+        if (governed && governor) {
+          // Waiting for the slot, the tenant's breaker may have opened or a 429 paused it.
+          const refusal = governor.refusalAfterWait(governed);
+          if (refusal) {
+            release();
+            throw refusal;
+          }
+          if (!governor.stillUnpaused(governed)) {
+            release();
+            first = true;
+            continue;
+          }
+        }
         const span = tracer?.start(request, governed ? governed.sends : retry + 1, headers);
         const sentAt = recorder ? performance.now() : 0;
         let outcome: TryOutcome;
@@ -233,6 +246,9 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
         }
         first = false;
         if (!verdict.retried || retry >= retries || (governed !== undefined && governed.sends >= maxSends)) throw verdict.fail();
+        // The breaker is open (this try, a probe maybe, did not close it): no retry waits for it.
+        const open = governed && governor?.refusalAfterWait(governed);
+        if (open) throw open;
         retry++;
         const waitMs = verdict.waitMs ?? backoffMs(retry);
         await (governed && governor ? governor.retryWait(governed, waitMs, cancellation) : sleep(waitMs, cancellation));
