@@ -24,10 +24,10 @@ type ProjectArg = string | number | null | undefined;
 function watch(ctx: Context, addresses: readonly CallAddress[]): AsyncIterableIterator<WatchEvent> {
   const credential = loaderOf(ctx).credential;
   const keys = addresses.map((address) => callKeyOf(credential, address));
-  // Counted per paying key (the tenant): one x-api-key sent with ever-different junk
-  // Authorization values is still one tenant's share. Its watched calls are its pollers, one
-  // per call key (the exact header pair and the call).
-  return openLeasedStream(ctx.subscriptions, { tenantId: credential.tenantId, calls: keys, transport: ctx.transport === 'ws' ? 'ws' : 'sse' }, ctx.signal, (signal) =>
+  // Counted against every credential value it carries (its tenants): varying one header while
+  // keeping the other escapes no cap. Its watched calls are its pollers, one per call key (the
+  // exact header pair and the call).
+  return openLeasedStream(ctx.subscriptions, { tenantIds: credential.tenantIds, calls: keys, transport: ctx.transport === 'ws' ? 'ws' : 'sse' }, ctx.signal, (signal) =>
     watchCalls({ pollers: ctx.pollers, keys, maxSeconds: ctx.config.callWatchMaxSeconds, signal }),
   );
 }

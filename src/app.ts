@@ -39,6 +39,7 @@ import { RedisPollSharing } from './subscriptions/redisPollSharing.js';
 import { SubscriptionRegistry, subscriptionLimitsOf } from './subscriptions/subscriptionRegistry.js';
 import { createTalkstackClient } from './talkstack/client.js';
 import { UpstreamScheduler } from './talkstack/scheduler.js';
+import { RedisSharedPace } from './governor/sharedPace.js';
 import { UpstreamGovernor } from './governor/upstreamGovernor.js';
 import { createTracing, type TracingOptions } from './tracing/tracing.js';
 import { attachWebSocketEndpoint } from './websocket/webSocketEndpoint.js';
@@ -89,10 +90,19 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
   const metrics = config.metrics ? createServerMetrics(() => stats()) : undefined;
   const tracing = createTracing({ endpoint: config.otelExporterOtlpEndpoint, spanProcessors: options.tracing?.spanProcessors });
 
+  const redis = config.redisUrl ? new RedisConnection({ url: config.redisUrl, keySecret: config.redisKeySecret, logger }) : undefined;
+  if (redis && !config.redisKeySecret) {
+    logger.warn('REDIS_KEY_SECRET is not set: Redis keys name credentials by a plain SHA-256 of their digest; set the same secret on every instance');
+  }
   const scheduler = new UpstreamScheduler(config.upstreamConcurrency);
   const breakerFingerprint = createIdFingerprint();
-  const governor = new UpstreamGovernor({
+  // With Redis, paced tenants' sends are reserved cluster-wide and what one instance learns
+  // from a 429 is told to the others; the listener reaches the governor made just below.
+  let governor: UpstreamGovernor | undefined;
+  const sharedPace = redis && new RedisSharedPace(redis, (tenant, lesson) => governor?.applyLesson(tenant, lesson), logger);
+  governor = new UpstreamGovernor({
     rateLimit: config.upstreamRateLimit,
+    ...(sharedPace ? { sharedPace } : {}),
     maxWaitMs: config.upstreamMaxWaitMs,
     maxWaitingPerTenant: config.maxWaitingCallsPerTenant,
     onBreaker: (tenantId, open) => {
@@ -112,10 +122,6 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     recorder: metrics?.upstream,
     tracer: tracing?.tries,
   });
-  const redis = config.redisUrl ? new RedisConnection({ url: config.redisUrl, keySecret: config.redisKeySecret, logger }) : undefined;
-  if (redis && !config.redisKeySecret) {
-    logger.warn('REDIS_KEY_SECRET is not set: Redis keys name credentials by a plain SHA-256 of their digest; set the same secret on every instance');
-  }
   // Anything read back from Redis is bounded: a real call is a little over its upstream body.
   const maxSharedCallBytes = sharedCallBytesLimit(config.upstreamMaxBodyBytes);
   const pipeline = createFetchPipeline({

@@ -90,11 +90,14 @@ export class TenantPace {
     this.#trim(sentAt);
   }
 
-  /** Talkstack answered 429 at `now`; `retryAfterMs` from its header when sent. */
-  limited(now: number, retryAfterMs: number | undefined): void {
+  /**
+   * Talkstack answered 429 at `now`; `retryAfterMs` from its header when sent. True when this
+   * taught a new rate (worth telling the other instances: sharedPace.ts).
+   */
+  limited(now: number, retryAfterMs: number | undefined): boolean {
     this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(retryAfterMs ?? DEFAULT_PAUSE_MS, MAX_PAUSE_MS));
     // Several tries in flight are refused together: one lesson per pause.
-    if (now - this.#last429At < LEARN_WINDOW_MS && this.#rate !== undefined) return;
+    if (now - this.#last429At < LEARN_WINDOW_MS && this.#rate !== undefined) return false;
     this.#last429At = now;
     this.#lastRaiseAt = now;
     if (this.#rate === undefined) {
@@ -106,6 +109,17 @@ export class TenantPace {
       this.#learned = Math.min(this.#learned ?? Infinity, this.#rate);
       this.#rate = Math.max(MIN_RATE, this.#rate * SLOWER_ON_429);
     }
+    return true;
+  }
+
+  /** What another instance learned (sharedPace.ts: already clamped): the slower rate wins, the later pause. */
+  adopt(now: number, rate: number, pauseMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+    const capped = Math.min(rate, this.#ceiling ?? Infinity);
+    this.#rate = this.#rate === undefined ? capped : Math.min(this.#rate, capped);
+    this.#learned = Math.min(this.#learned ?? Infinity, this.#rate / AFTER_429);
+    this.#last429At = now;
+    this.#lastRaiseAt = now;
   }
 
   /** What an answer's headers announce (governor/rateLimitHeaders.ts). */

@@ -21,6 +21,7 @@ import { RateLimitedError, type RetryLaterError, TooManyRequestsError, UpstreamU
 import { type Cancellation, CANCELLED_ERROR } from '../talkstack/cancellation.js';
 import { CircuitBreaker } from './circuitBreaker.js';
 import { announcedLimitOf, type RateLimitHeaderValues } from './rateLimitHeaders.js';
+import type { PaceLesson, SharedPace } from './sharedPace.js';
 import { TenantPace } from './tenantPace.js';
 
 export interface GovernorOptions {
@@ -32,6 +33,8 @@ export interface GovernorOptions {
   maxWaitingPerTenant: number;
   /** told when a tenant's breaker opens or closes (logs) */
   onBreaker?: (tenantId: string, open: boolean) => void;
+  /** with REDIS_URL: paced tenants' sends reserved cluster-wide, lessons shared (sharedPace.ts) */
+  sharedPace?: SharedPace & { fingerprintOf(tenantId: string): string };
   /** clock in ms; default `performance.now` based */
   now?: () => number;
 }
@@ -68,6 +71,10 @@ class Tenant {
   readonly sleepers = new Set<(error: RetryLaterError) => void>();
   timer: NodeJS.Timeout | undefined;
   timerAt = Infinity;
+  /** a cluster-wide reservation is being asked for this tenant's queue head (one at a time keeps the order) */
+  reserving = false;
+  /** Redis could not answer a reservation: pace locally until then */
+  sharedDownUntil = 0;
 
   constructor(
     readonly id: string,
@@ -102,6 +109,9 @@ interface Waiter {
   readonly call: GovernedCall;
   /** the tenant whose queue holds it: the strictest of the call's when it was queued */
   readonly owner: Tenant;
+  /** taken out of the queue for a cluster-wide reservation: waiting for it, or for its time */
+  outOfQueue?: boolean;
+  sendTimer?: NodeJS.Timeout;
   readonly grant: () => void;
   readonly refuse: (error: Error) => void;
   gone: boolean;
@@ -152,6 +162,12 @@ class TenantQueue {
     if (list.length > 0) this.#byOrigin.set(origin, list);
   }
 
+  /** Back at the very front (a reservation Redis could not make). */
+  pushFront(waiter: Waiter): void {
+    this.size++;
+    this.#first.unshift(waiter);
+  }
+
   /** Every waiter, emptied (the breaker opened). */
   drain(): Waiter[] {
     const all = [...this.#first];
@@ -164,6 +180,11 @@ class TenantQueue {
 }
 
 const SWEEP_EVERY_MS = 10_000;
+/** lessons about tenants not seen yet: how many are kept, and how long one counts */
+const MAX_KEPT_LESSONS = 10_000;
+const LESSON_KEPT_MS = 60_000;
+/** after Redis failed a reservation, how long a tenant is paced locally before asking it again */
+const SHARED_RETRY_MS = 1000;
 const startedAt = Date.now() - performance.now();
 const monotonicNow = (): number => startedAt + performance.now();
 
@@ -172,6 +193,8 @@ export class UpstreamGovernor {
   readonly #now: () => number;
   readonly #tenants = new Map<string, Tenant>();
   readonly #refused = { breaker: 0, wait: 0, queue: 0 };
+  /** lessons of other instances about tenants this one has not seen yet, by fingerprint */
+  readonly #lessons = new Map<string, { lesson: PaceLesson; at: number }>();
   #waiting = 0;
   #lastSweep = 0;
 
@@ -222,7 +245,7 @@ export class UpstreamGovernor {
       }
       if (tenant.breaker.open) open = true;
     }
-    if (ready <= now && owner.queue.size === 0 && !open) {
+    if (ready <= now && owner.queue.size === 0 && !open && !this.#sharesPaceOf(call, now)) {
       this.#send(call, now, false);
       return undefined;
     }
@@ -230,7 +253,7 @@ export class UpstreamGovernor {
       // A probe may go at once; otherwise the breaker refuses before anything waits.
       const refusal = this.#breakerRefusal(call, now);
       if (refusal) throw refusal;
-      if (ready <= now && owner.queue.size === 0) {
+      if (ready <= now && owner.queue.size === 0 && !this.#sharesPaceOf(call, now)) {
         this.#send(call, now, false);
         return undefined;
       }
@@ -290,7 +313,9 @@ export class UpstreamGovernor {
           this.#breakerChanged(tenant, tenant.breaker.finished(now, call.callId, wasProbe));
           break;
         case 'limited':
-          tenant.pace.limited(now, retryAfterMs);
+          if (tenant.pace.limited(now, retryAfterMs)) {
+            this.#options.sharedPace?.publish(tenant.id, { rate: tenant.pace.rate as number, pauseMs: tenant.pace.pausedUntil - now });
+          }
           if (wasProbe) tenant.breaker.probeDropped();
           break;
         case 'cancelled':
@@ -372,8 +397,24 @@ export class UpstreamGovernor {
 
   #tenant(id: string): Tenant {
     let tenant = this.#tenants.get(id);
-    if (!tenant) this.#tenants.set(id, (tenant = new Tenant(id, this.#options.rateLimit)));
+    if (!tenant) {
+      this.#tenants.set(id, (tenant = new Tenant(id, this.#options.rateLimit)));
+      this.#learnKept(tenant);
+    }
     return tenant;
+  }
+
+  /** A new tenant takes what another instance taught about it, if that is recent. */
+  #learnKept(tenant: Tenant): void {
+    const shared = this.#options.sharedPace;
+    if (!shared || this.#lessons.size === 0) return;
+    const fingerprint = shared.fingerprintOf(tenant.id);
+    const kept = this.#lessons.get(fingerprint);
+    if (!kept) return;
+    this.#lessons.delete(fingerprint);
+    const now = this.#now();
+    if (now - kept.at > LESSON_KEPT_MS) return;
+    tenant.pace.adopt(now, kept.lesson.rate, Math.max(0, kept.lesson.pauseMs - (now - kept.at)));
   }
 
   #sweep(now: number): void {
@@ -432,13 +473,14 @@ export class UpstreamGovernor {
   #leave(waiter: Waiter, error: Error): void {
     if (waiter.gone) return;
     this.#forgetWaiter(waiter);
-    waiter.owner.queue.size--;
+    if (!waiter.outOfQueue) waiter.owner.queue.size--;
     waiter.refuse(error);
   }
 
   #forgetWaiter(waiter: Waiter): void {
     waiter.gone = true;
     clearTimeout(waiter.deadlineTimer);
+    clearTimeout(waiter.sendTimer);
     waiter.unlisten?.();
     for (const tenant of waiter.call.tenants) tenant.waiting--;
     this.#waiting--;
@@ -471,8 +513,22 @@ export class UpstreamGovernor {
     tenant.timer = undefined;
     tenant.timerAt = Infinity;
     const now = this.#now();
+    const shared = this.#options.sharedPace;
     for (let head = this.#head(tenant); head; head = this.#head(tenant)) {
       const call = head.call;
+      if (shared && this.#sharesPaceOf(call, now)) {
+        // Cluster-wide: one reservation at a time per queue keeps the order; their waits overlap.
+        if (tenant.reserving) return;
+        tenant.queue.shift();
+        tenant.queue.size--;
+        head.outOfQueue = true;
+        tenant.reserving = true;
+        void this.#reserveShared(tenant, head, shared).finally(() => {
+          tenant.reserving = false;
+          this.#pump(tenant);
+        });
+        return;
+      }
       let ready = now;
       for (const each of call.tenants) ready = Math.max(ready, each.pace.readyAt(now));
       if (ready > now) break;
@@ -488,6 +544,69 @@ export class UpstreamGovernor {
       head.grant();
     }
     this.#schedule(tenant, now);
+  }
+
+  /** Paced through Redis: a shared pace is configured and usable, and one of the call's tenants has a rate. */
+  #sharesPaceOf(call: GovernedCall, now: number): boolean {
+    if (!this.#options.sharedPace) return false;
+    for (const tenant of call.tenants) if (tenant.pace.rate !== undefined && tenant.sharedDownUntil <= now) return true;
+    return false;
+  }
+
+  /** Asks Redis for `waiter`'s send time, then sends it then; Redis unable: back to the local queue. */
+  async #reserveShared(tenant: Tenant, waiter: Waiter, shared: SharedPace): Promise<void> {
+    const call = waiter.call;
+    // The strictest paced tenant of the call speaks for it.
+    let paced: Tenant | undefined;
+    for (const each of call.tenants) if (each.pace.rate !== undefined && (paced === undefined || (each.pace.rate as number) < (paced.pace.rate as number))) paced = each;
+    if (!paced) return;
+    const now = this.#now();
+    const wait = await shared.reserve(paced.id, paced.pace.rate as number, paced.pace.pausedUntil - now, call.deadline - now);
+    if (waiter.gone) return;
+    if (wait === undefined) {
+      for (const each of call.tenants) each.sharedDownUntil = this.#now() + SHARED_RETRY_MS;
+      waiter.outOfQueue = false;
+      tenant.queue.pushFront(waiter);
+      return;
+    }
+    if (wait === 'over') {
+      this.#refused.wait++;
+      this.#leave(waiter, this.#rateLimited(Math.max(1, paced.pace.predictWaitMs(this.#now(), tenant.queue.size))));
+      return;
+    }
+    const send = () => {
+      if (waiter.gone) return;
+      const at = this.#now();
+      this.#forgetWaiter(waiter);
+      const refusal = this.#breakerRefusal(call, at);
+      if (refusal) {
+        waiter.refuse(refusal);
+        return;
+      }
+      this.#send(call, at, tenant.queue.size > 0);
+      waiter.grant();
+    };
+    if (wait <= 0) send();
+    else waiter.sendTimer = setTimeout(send, wait);
+  }
+
+  /**
+   * What another instance learned about a tenant (sharedPace.ts): applied to the tenant when
+   * this instance has it, else kept (a while, bounded) for when its first call comes.
+   */
+  applyLesson(tenantFingerprint: string, lesson: PaceLesson): void {
+    const shared = this.#options.sharedPace;
+    if (!shared) return;
+    const now = this.#now();
+    let applied = false;
+    for (const tenant of this.#tenants.values()) {
+      if (shared.fingerprintOf(tenant.id) !== tenantFingerprint) continue;
+      tenant.pace.adopt(now, lesson.rate, lesson.pauseMs);
+      applied = true;
+    }
+    if (applied) return;
+    if (this.#lessons.size >= MAX_KEPT_LESSONS) this.#lessons.delete(this.#lessons.keys().next().value as string);
+    this.#lessons.set(tenantFingerprint, { lesson, at: now });
   }
 
   #breakerChanged(tenant: Tenant, change: 'opened' | 'closed' | undefined): void {

@@ -85,8 +85,8 @@ export function leasedStream<T>(source: AsyncIterator<T>, lease: SubscriptionLea
 
 /** Who opens a subscription, for which calls, and how its events travel. */
 export interface LeaseRequest {
-  /** the paying key (`Credential.tenantId`) */
-  tenantId: string;
+  /** every tenant it counts against (`Credential.tenantIds`) */
+  tenantIds: readonly string[];
   /** the calls watched, each with the credential it is polled with */
   calls: readonly CallKey[];
   transport: SubscriptionTransport;
@@ -99,11 +99,11 @@ export interface LeaseRequest {
  */
 export function openLeasedStream<T>(
   registry: SubscriptionRegistry,
-  { tenantId, calls, transport }: LeaseRequest,
+  { tenantIds, calls, transport }: LeaseRequest,
   clientSignal: AbortSignal | undefined,
   start: (signal: AbortSignal) => AsyncIterator<T>,
 ): AsyncIterableIterator<T> {
-  const lease = registry.acquire(tenantId, calls, transport);
+  const lease = registry.acquire(tenantIds, calls, transport);
   let source: AsyncIterator<T>;
   try {
     source = start(lease.signal);

@@ -97,34 +97,42 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * A lease for one subscription of the tenant `tenantId` watching `calls` (duplicates count
-   * once) over `transport`. Throws TooManySubscriptionsError, taking nothing, past a cap.
+   * A lease for one subscription of the tenants `tenants` (contract: "Tenants": every
+   * credential value it carries; `Credential.tenantIds`) watching `calls` (duplicates count
+   * once) over `transport`: it counts against each of them, and a cap reached by any refuses
+   * it. Throws TooManySubscriptionsError, taking nothing, past a cap.
    */
-  acquire(tenantId: string, calls: readonly CallKey[], transport: SubscriptionTransport = 'sse'): SubscriptionLease {
-    const usage = this.#usage.get(tenantId);
+  acquire(tenants: string | readonly string[], calls: readonly CallKey[], transport: SubscriptionTransport = 'sse'): SubscriptionLease {
+    const tenantIds = typeof tenants === 'string' ? [tenants] : tenants;
     const limits = this.#limits;
-    if ((usage?.subscriptions ?? 0) >= limits.perTenant) {
-      throw new TooManySubscriptionsError(
-        `This credential already has ${limits.perTenant} open subscriptions (MAX_SUBSCRIPTIONS_PER_CREDENTIAL); close one first.`,
-      );
-    }
     const distinct = [...new Set(calls.map((key) => key.id))];
-    const watched = usage?.watched.size ?? 0;
-    const added = usage ? distinct.filter((key) => !usage.watched.has(key)).length : distinct.length;
-    if (watched + added > limits.watchedCallsPerTenant) {
-      throw new TooManySubscriptionsError(
-        `This subscription would make this credential watch more than ${limits.watchedCallsPerTenant} distinct calls at once (MAX_WATCHED_CALLS_PER_CREDENTIAL).`,
-      );
+    for (const tenantId of tenantIds) {
+      const usage = this.#usage.get(tenantId);
+      if ((usage?.subscriptions ?? 0) >= limits.perTenant) {
+        throw new TooManySubscriptionsError(
+          `This credential already has ${limits.perTenant} open subscriptions (MAX_SUBSCRIPTIONS_PER_CREDENTIAL); close one first.`,
+        );
+      }
+      const watched = usage?.watched.size ?? 0;
+      const added = usage ? distinct.filter((key) => !usage.watched.has(key)).length : distinct.length;
+      if (watched + added > limits.watchedCallsPerTenant) {
+        throw new TooManySubscriptionsError(
+          `This subscription would make this credential watch more than ${limits.watchedCallsPerTenant} distinct calls at once (MAX_WATCHED_CALLS_PER_CREDENTIAL).`,
+        );
+      }
     }
     if (this.#leases.size >= limits.total) {
       throw new TooManySubscriptionsError('This server has as many open subscriptions as it takes (MAX_SUBSCRIPTIONS); try again later.');
     }
 
-    const held = usage ?? { subscriptions: 0, watched: new Map<string, number>() };
-    if (!usage) this.#usage.set(tenantId, held);
-    held.subscriptions++;
-    for (const key of distinct) held.watched.set(key, (held.watched.get(key) ?? 0) + 1);
-    const lease = new Lease(() => this.#release(lease, tenantId, held, distinct, transport));
+    const held = tenantIds.map((tenantId): [string, TenantUsage] => {
+      let usage = this.#usage.get(tenantId);
+      if (!usage) this.#usage.set(tenantId, (usage = { subscriptions: 0, watched: new Map<string, number>() }));
+      usage.subscriptions++;
+      for (const key of distinct) usage.watched.set(key, (usage.watched.get(key) ?? 0) + 1);
+      return [tenantId, usage];
+    });
+    const lease = new Lease(() => this.#release(lease, held, distinct, transport));
     this.#leases.add(lease);
     this.#byTransport[transport]++;
     return lease;
@@ -142,16 +150,18 @@ export class SubscriptionRegistry {
     return leases.length;
   }
 
-  #release(lease: Lease, tenantId: string, usage: TenantUsage, calls: readonly string[], transport: SubscriptionTransport): void {
+  #release(lease: Lease, held: readonly [string, TenantUsage][], calls: readonly string[], transport: SubscriptionTransport): void {
     this.#leases.delete(lease);
     this.#byTransport[transport]--;
-    usage.subscriptions--;
-    for (const key of calls) {
-      const left = (usage.watched.get(key) ?? 1) - 1;
-      if (left === 0) usage.watched.delete(key);
-      else usage.watched.set(key, left);
+    for (const [tenantId, usage] of held) {
+      usage.subscriptions--;
+      for (const key of calls) {
+        const left = (usage.watched.get(key) ?? 1) - 1;
+        if (left === 0) usage.watched.delete(key);
+        else usage.watched.set(key, left);
+      }
+      if (usage.subscriptions === 0) this.#usage.delete(tenantId);
     }
-    if (usage.subscriptions === 0) this.#usage.delete(tenantId);
   }
 }
 

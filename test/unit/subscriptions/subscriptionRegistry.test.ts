@@ -43,6 +43,21 @@ describe('SubscriptionRegistry', () => {
     registry.acquire('B', keys('c2'));
   });
 
+  it('a subscription of several tenants (both headers sent) counts against each: varying one header escapes nothing', () => {
+    const registry = new SubscriptionRegistry({ ...limits, total: 10 });
+    registry.acquire(['key', 'junk-1'], keys('c1'));
+    const second = registry.acquire(['key', 'junk-2'], keys('c2'));
+    const refused = attempt(() => registry.acquire(['key', 'junk-3'], keys('c3')));
+    expect(refused).toBeInstanceOf(TooManySubscriptionsError);
+    expect(registry.openFor('junk-3')).toBe(0);
+    expect(registry.openFor('key')).toBe(2);
+    expect(registry.openFor('junk-2')).toBe(1);
+    second.release();
+    expect(registry.openFor('key')).toBe(1);
+    expect(registry.openFor('junk-2')).toBe(0);
+    expect(registry.stats.tenants.has('junk-2')).toBe(false);
+  });
+
   it('counts each distinct call once, across a credential’s subscriptions and within one', () => {
     const registry = new SubscriptionRegistry({ ...limits, perTenant: 10, total: 10 });
     const many = registry.acquire('A', keys('c1', 'c2', 'c2', 'c1'));
