@@ -92,7 +92,9 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
 
   const redis = config.redisUrl ? new RedisConnection({ url: config.redisUrl, keySecret: config.redisKeySecret, logger }) : undefined;
   if (redis && !config.redisKeySecret) {
-    logger.warn('REDIS_KEY_SECRET is not set: Redis keys name credentials by a plain SHA-256 of their digest; set the same secret on every instance');
+    logger.warn(
+      'REDIS_KEY_SECRET is not set: Redis keys name credentials by a plain SHA-256 of their digest, and calls read back from Redis are not authenticated (no MAC); set the same secret on every instance',
+    );
   }
   const scheduler = new UpstreamScheduler(config.upstreamConcurrency);
   const breakerFingerprint = createIdFingerprint();

@@ -129,7 +129,11 @@ export class CallStore implements HeldCalls {
   };
 
   hold(key: CallKey, call: Call, freshUntil: number): void {
-    if (this.#memory.peek(key.id)?.call !== call) this.#set(key, call, freshUntil);
+    const held = this.#memory.peek(key.id);
+    if (held?.call === call) return;
+    // A copy from Redis that can only answer stale never replaces a newer one held here.
+    if (freshUntil === 0 && held !== undefined && held.call.fetchedAt >= call.fetchedAt) return;
+    this.#set(key, call, freshUntil);
   }
 
   fresh(key: CallKey): Call | undefined {
@@ -171,6 +175,8 @@ export class CallStore implements HeldCalls {
       this.#memory.delete(key.id);
       return;
     }
-    this.#memory.set(key.id, { call, answer: Promise.resolve(call), freshUntil, staleUntil }, { ttl: until - this.#now() });
+    // No TTL of the LRU's own (a timer read per entry): expiries are checked on every read, and
+    // an expired entry is dropped by the byte bound like any other it never reads again.
+    this.#memory.set(key.id, { call, answer: Promise.resolve(call), freshUntil, staleUntil });
   }
 }

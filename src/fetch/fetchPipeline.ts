@@ -5,7 +5,8 @@
  *
  *   callStore         the one store of calls in memory: fresh answers (CACHE_TTL_SECONDS), and
  *                     what stale answers are made of (STALE_IF_ERROR_SECONDS), within CACHE_MAX_BYTES
- *   redisCallTier     settled final calls shared by every instance through Redis (REDIS_URL)
+ *   redisCallTier     the store's Redis half (REDIS_URL): fresh and stale answers shared by every
+ *                     instance, values MAC'd under REDIS_KEY_SECRET
  *   staleAnswers      a held call instead of an upstream failure, marked stale (queries only)
  *   coalescing        one upstream fetch per call key in flight, cancelled when nobody waits
  *   upstreamLogging   upstream failures worth an operator's attention, one line per fetch
@@ -85,8 +86,8 @@ export function createFetchPipeline({
       ? new CallStore({ ttlSeconds: cacheTtlSeconds, staleSeconds: staleIfErrorSeconds, maxBytes: cacheMaxBytes, ...(now ? { now } : {}) })
       : undefined;
   const redisTier =
-    memory && redis && cacheTtlSeconds > 0
-      ? new RedisCallTier(redis, { ttlSeconds: cacheTtlSeconds, memory, maxValueBytes: maxRedisValueBytes, ...(now ? { now } : {}) })
+    memory && redis
+      ? new RedisCallTier(redis, { ttlSeconds: cacheTtlSeconds, staleSeconds: staleIfErrorSeconds, memory, maxValueBytes: maxRedisValueBytes, ...(now ? { now } : {}) })
       : undefined;
   const stale = memory && staleIfErrorSeconds > 0 ? new StaleAnswers(memory) : undefined;
   const coalescing = new Coalescing();

@@ -1,15 +1,19 @@
 /**
- * The second layer of the fetch pipeline (`REDIS_URL`): the Redis tier of the cache of final
- * calls, what every instance shares, so a settled final call fetched by one instance is
- * answered by the others without an upstream request (contract: "With `REDIS_URL` the cache is
- * shared by every instance; if Redis fails, calls are fetched from upstream instead").
+ * The second layer of the fetch pipeline (`REDIS_URL`): the Redis half of the store of calls,
+ * what every instance shares, so a settled final call fetched by one instance is answered by
+ * the others without an upstream request, and any call one instance fetched can stand in,
+ * stale, for another's failure (contract: "With `REDIS_URL` the cache is shared by every
+ * instance; if Redis fails, calls are fetched from upstream instead"; "One store of calls").
  *
  * Contract:
  * - asked only on a memory miss; a hit is handed to the memory layer in front (`HeldCalls.hold`,
  *   with the entry's own expiry) and answered; on a miss or any failure, memory is asked again
  *   (a concurrent lookup may have fetched the call meanwhile), then the layers below;
- * - what the layers below answer is written here when the cache policy keeps it, once per call
- *   object (every waiter of one shared fetch gets the same one); nobody awaits the write;
+ * - what the layers below answer is written here, once per call object (every waiter of one
+ *   shared fetch gets the same one), for as long as it may answer fresh (the cache policy) or
+ *   stale (`fetchedAt + STALE_IF_ERROR_SECONDS`); nobody awaits the write. An entry read back
+ *   that is no longer fresh but may still answer stale is handed to memory for that only, and
+ *   the lookup goes on below;
  * - `read` never rejects and never takes longer than the connection's command timeout: a
  *   miss, a Redis error, a timeout and a corrupt or foreign value all resolve `undefined`
  *   (the caller goes upstream); while Redis is down no command is sent at all, and after a
@@ -21,15 +25,18 @@
  *   fingerprint is `RedisConnection.keyFingerprint` (an HMAC under `REDIS_KEY_SECRET`, never
  *   the credential nor its plain digest); neither the fingerprint nor the encoded project
  *   contains `:`, and a sid never does (callAddress.ts), so no two addresses share a key;
- * - values are JSON `{"expiresAt": <ms since epoch>, "call": <Call>}`, written with the same
- *   expiry as Redis' own (`PX`), so a reader keeps its memory copy no longer than the entry
- *   lives (nor longer than its own TTL rules allow); a value read back must be a final call
- *   of the address asked for that this server's mapping could have produced (calls/
- *   callShape.ts), else it counts as an error and a miss (the caller fetches upstream and
- *   writes over it);
+ * - values are `m1:<MAC>:` (with REDIS_KEY_SECRET) then JSON `{"expiresAt": <fresh until, ms
+ *   since epoch; 0: never fresh>, "call": <Call>}`, written with Redis' own expiry (`PX`) at the
+ *   later of fresh and stale, so a reader keeps its memory copy no longer than the entry lives
+ *   (nor longer than its own rules allow). The MAC (RedisConnection.valueMacOf: an HMAC of the
+ *   key and the JSON under a key derived from the secret) is checked before anything is
+ *   parsed; a value read back must also be a call of the address asked for that this server's
+ *   mapping could have produced (calls/callShape.ts), fresh only when final; anything else
+ *   counts as an error and a miss (the caller fetches upstream and writes over it);
  * - a value over `maxValueBytes` (callShape.ts: sharedCallBytesLimit) is neither read into this
  *   process (the GET is a script that checks STRLEN first, boundedGet.ts) nor written.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { Call, CallAddress } from '../calls/call.js';
 import { sharedCallOf } from '../calls/callShape.js';
 import { redisCallKeyOf, type CallKey } from '../identity/keys.js';
@@ -44,12 +51,15 @@ import { isStaleAnswer } from './staleMarks.js';
 export const PAUSE_AFTER_TIMEOUT_MS = 1000;
 const TIMED_OUT = 'Command timed out';
 
-/** A call as the shared tier holds it: the call and when its entry expires. */
+/** A call as the shared tier holds it: the call and until when it answers fresh. */
 export interface SharedCall {
   call: Call;
-  /** ms since epoch (`Date.now()` clock of the instance that wrote it) */
+  /** ms since epoch (`Date.now()` clock of the instance that wrote it); 0 or past: only stale */
   expiresAt: number;
 }
+
+const MAC_PREFIX = 'm1:';
+const MAC_LENGTH = 32;
 
 /** Counts of the tier's outcomes, plain numbers for metrics: one per GET sent (readers sharing one count once), or per lookup skipped. */
 export interface RedisTierStats {
@@ -64,6 +74,8 @@ export interface RedisTierStats {
 export interface RedisCallTierOptions {
   /** CACHE_TTL_SECONDS: how long this instance may keep a call (cachePolicy.ts) caps what another instance wrote */
   ttlSeconds: number;
+  /** STALE_IF_ERROR_SECONDS: how long after its fetchedAt a call is kept for stale answers (0: only fresh ones are written) */
+  staleSeconds?: number;
   /** the memory layer in front: takes this tier's hits */
   memory: HeldCalls;
   /** ms since epoch; `Date.now` by default */
@@ -78,17 +90,19 @@ export class RedisCallTier {
   readonly #reads = new Map<string, Promise<SharedCall | undefined>>();
   readonly #now: () => number;
   readonly #ttlSeconds: number;
+  readonly #staleMs: number;
   readonly #memory: HeldCalls;
   readonly #maxValueBytes: number;
   /** calls written already: waiters of one shared fetch all pass here with the same object */
   readonly #written = new WeakSet<Call>();
   #pausedUntil = 0;
 
-  constructor(redis: RedisConnection, { now = Date.now, ttlSeconds, memory, maxValueBytes }: RedisCallTierOptions) {
+  constructor(redis: RedisConnection, { now = Date.now, ttlSeconds, staleSeconds = 0, memory, maxValueBytes }: RedisCallTierOptions) {
     this.#redis = redis;
     this.#maxValueBytes = maxValueBytes;
     this.#now = now;
     this.#ttlSeconds = ttlSeconds;
+    this.#staleMs = staleSeconds * 1000;
     this.#memory = memory;
   }
 
@@ -97,15 +111,21 @@ export class RedisCallTier {
       if (call === null || isStaleAnswer(call) || this.#written.has(call)) return call;
       this.#written.add(call);
       const ttl = cacheTtlSecondsOf(call, this.#ttlSeconds);
-      if (ttl > 0) this.write(key, call, this.#now() + ttl * 1000);
+      const freshUntil = ttl > 0 ? this.#now() + ttl * 1000 : 0;
+      const fetchedAt = Date.parse(call.fetchedAt);
+      const staleUntil = this.#staleMs > 0 && Number.isFinite(fetchedAt) ? fetchedAt + this.#staleMs : 0;
+      this.write(key, call, freshUntil, Math.max(freshUntil, staleUntil));
       return call;
     };
     return (key, scope) =>
       this.read(key).then((entry) => {
-        if (entry !== undefined) {
+        if (entry !== undefined && entry.expiresAt > this.#now()) {
           this.#memory.hold(key, entry.call, entry.expiresAt);
           return entry.call;
         }
+        // Not fresh (or none): memory may hold what another lookup fetched meanwhile; a stale
+        // entry is kept in memory for the stale-answers layer below should upstream fail.
+        if (entry !== undefined) this.#memory.hold(key, entry.call, 0);
         return this.#memory.fresh(key) ?? next(key, scope).then(written(key));
       });
   };
@@ -130,18 +150,24 @@ export class RedisCallTier {
     return pending;
   }
 
-  /** Stores `call` until `expiresAt` (ms since epoch); not awaited by anyone. */
-  write(key: CallKey, call: Call, expiresAt: number): void {
-    const ttlMs = Math.floor(expiresAt - this.#now());
+  /**
+   * Stores `call`, fresh until `expiresAt` (ms since epoch; 0: never), kept until `keepUntil`
+   * (default `expiresAt`); not awaited by anyone.
+   */
+  write(key: CallKey, call: Call, expiresAt: number, keepUntil: number = expiresAt): void {
+    const ttlMs = Math.floor(keepUntil - this.#now());
     if (ttlMs <= 0) return;
     if (!this.#usable()) {
       this.stats.writeError++;
       return;
     }
-    const value = JSON.stringify({ expiresAt, call });
+    const json = JSON.stringify({ expiresAt, call });
     // Readers would refuse it (UTF-16 length: a lower bound of its size in bytes).
-    if (value.length > this.#maxValueBytes) return;
-    this.#redis.commands.set(this.redisKeyOf(key), value, 'PX', ttlMs).then(undefined, (error: unknown) => {
+    if (json.length > this.#maxValueBytes - MAC_PREFIX.length - MAC_LENGTH - 1) return;
+    const redisKey = this.redisKeyOf(key);
+    const mac = this.#redis.valueMacOf(redisKey, json);
+    const value = mac === undefined ? json : `${MAC_PREFIX}${mac}:${json}`;
+    this.#redis.commands.set(redisKey, value, 'PX', ttlMs).then(undefined, (error: unknown) => {
       this.stats.writeError++;
       this.#noteFailure(error);
     });
@@ -156,7 +182,7 @@ export class RedisCallTier {
           this.stats.miss++;
           return undefined;
         }
-        const shared = text === TOO_LARGE ? undefined : decodeSharedCall(text, address, this.#maxValueBytes);
+        const shared = text === TOO_LARGE || !this.#authentic(key, text) ? undefined : decodeSharedCall(text, address, this.#maxValueBytes);
         if (shared === undefined) {
           // Corrupt, foreign or too large: not an answer, and worth a look.
           this.stats.error++;
@@ -165,12 +191,9 @@ export class RedisCallTier {
         // Never longer than this instance's own rules allow (another may run another TTL).
         const now = this.#now();
         const expiresAt = Math.min(shared.expiresAt, now + cacheTtlSecondsOf(shared.call, this.#ttlSeconds) * 1000);
-        if (expiresAt <= now) {
-          this.stats.miss++;
-          return undefined;
-        }
-        this.stats.hit++;
-        shared.expiresAt = expiresAt;
+        if (expiresAt <= now) this.stats.miss++;
+        else this.stats.hit++;
+        shared.expiresAt = Math.max(0, expiresAt);
         return shared;
       },
       (error: unknown) => {
@@ -180,6 +203,16 @@ export class RedisCallTier {
         return undefined;
       },
     );
+  }
+
+  /** With REDIS_KEY_SECRET, `text` must carry the MAC of `key` and its JSON; without it, anything passes. */
+  #authentic(key: string, text: string): boolean {
+    const json = jsonOf(text);
+    const expected = this.#redis.valueMacOf(key, json);
+    if (expected === undefined) return true;
+    if (json === text) return false;
+    const mac = text.slice(MAC_PREFIX.length, MAC_PREFIX.length + MAC_LENGTH);
+    return mac.length === expected.length && timingSafeEqual(Buffer.from(mac), Buffer.from(expected));
   }
 
   #usable(): boolean {
@@ -200,13 +233,20 @@ export function decodeSharedCall(text: string, address: CallAddress, maxBytes: n
   if (text.length > maxBytes) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(jsonOf(text));
   } catch {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const { expiresAt, call: raw } = value as { expiresAt?: unknown; call?: unknown };
-  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return undefined;
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < 0) return undefined;
   const call = sharedCallOf(raw, address);
-  return call?.isFinal ? { call, expiresAt } : undefined;
+  // Only a final call may answer fresh; any call may stand in, stale.
+  if (!call || (expiresAt > 0 && !call.isFinal)) return undefined;
+  return { call, expiresAt };
+}
+
+/** The JSON of a stored value, past its MAC when it has one. */
+function jsonOf(text: string): string {
+  return text.startsWith(MAC_PREFIX) ? text.slice(MAC_PREFIX.length + MAC_LENGTH + 1) : text;
 }

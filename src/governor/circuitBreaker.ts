@@ -15,17 +15,19 @@
  * than a call of its own; the rule above is a few counters.
  */
 
+import { SlidingCount } from './slidingCount.js';
+
 export const WINDOW_MS = 10_000;
 export const MIN_TRIES = 20;
 export const MIN_DISTINCT_CALLS = 3;
 export const PROBE_EVERY_MS = 1000;
-/** tries remembered: the oldest go first when a tenant finishes more than this in 10 s */
+/** failures remembered: the oldest go first when a tenant has more than this in 10 s */
 const MAX_REMEMBERED = 2048;
 
-interface FinishedTry {
+interface Failure {
   readonly at: number;
-  /** the call key's id when it failed, else undefined */
-  readonly failedCall: string | undefined;
+  /** the failed call's id (its address) */
+  readonly call: string;
 }
 
 export type Admission = 'pass' | 'probe' | 'refuse';
@@ -34,9 +36,11 @@ export class CircuitBreaker {
   #open = false;
   #probing = false;
   #nextProbeAt = 0;
-  readonly #tries: FinishedTry[] = [];
+  /** successes in the window: counted, not kept (the path every good try takes) */
+  readonly #successes = new SlidingCount(WINDOW_MS);
+  /** failures in the window, oldest first (kept: they must span distinct calls) */
+  readonly #failed: Failure[] = [];
   #head = 0;
-  #failures = 0;
   /** failed call id → failures of it in the window */
   readonly #failedCalls = new Map<string, number>();
 
@@ -46,7 +50,7 @@ export class CircuitBreaker {
 
   /** nothing to remember: closed, and no failure in the window */
   get plain(): boolean {
-    return !this.#open && this.#failures === 0;
+    return !this.#open && this.#failed.length === this.#head;
   }
 
   /** ms until a probe may go (0 when closed) */
@@ -82,10 +86,14 @@ export class CircuitBreaker {
       this.#close();
       return 'closed';
     }
+    if (failedCall === undefined) {
+      this.#successes.add(now);
+      return undefined;
+    }
     this.#remember(now, failedCall);
-    if (failedCall === undefined) return undefined;
-    const tries = this.#tries.length - this.#head;
-    if (tries >= MIN_TRIES && this.#failures * 2 >= tries && this.#failedCalls.size >= MIN_DISTINCT_CALLS) {
+    const failures = this.#failed.length - this.#head;
+    const tries = failures + this.#successes.total(now);
+    if (tries >= MIN_TRIES && failures * 2 >= tries && this.#failedCalls.size >= MIN_DISTINCT_CALLS) {
       this.#open = true;
       this.#nextProbeAt = now + PROBE_EVERY_MS;
       return 'opened';
@@ -96,33 +104,28 @@ export class CircuitBreaker {
   #close(): void {
     this.#open = false;
     this.#probing = false;
-    this.#tries.length = 0;
+    this.#successes.clear();
+    this.#failed.length = 0;
     this.#head = 0;
-    this.#failures = 0;
     this.#failedCalls.clear();
   }
 
-  #remember(now: number, failedCall: string | undefined): void {
-    const tries = this.#tries;
-    while (this.#head < tries.length && ((tries[this.#head] as FinishedTry).at <= now - WINDOW_MS || tries.length - this.#head >= MAX_REMEMBERED)) {
-      this.#forget(tries[this.#head++] as FinishedTry);
+  #remember(now: number, call: string): void {
+    const failed = this.#failed;
+    while (this.#head < failed.length && ((failed[this.#head] as Failure).at <= now - WINDOW_MS || failed.length - this.#head >= MAX_REMEMBERED)) {
+      this.#forget(failed[this.#head++] as Failure);
     }
-    if (this.#head > 256 && this.#head * 2 > tries.length) {
-      tries.splice(0, this.#head);
+    if (this.#head > 256 && this.#head * 2 > failed.length) {
+      failed.splice(0, this.#head);
       this.#head = 0;
     }
-    tries.push({ at: now, failedCall });
-    if (failedCall !== undefined) {
-      this.#failures++;
-      this.#failedCalls.set(failedCall, (this.#failedCalls.get(failedCall) ?? 0) + 1);
-    }
+    failed.push({ at: now, call });
+    this.#failedCalls.set(call, (this.#failedCalls.get(call) ?? 0) + 1);
   }
 
-  #forget({ failedCall }: FinishedTry): void {
-    if (failedCall === undefined) return;
-    this.#failures--;
-    const left = (this.#failedCalls.get(failedCall) ?? 1) - 1;
-    if (left === 0) this.#failedCalls.delete(failedCall);
-    else this.#failedCalls.set(failedCall, left);
+  #forget({ call }: Failure): void {
+    const left = (this.#failedCalls.get(call) ?? 1) - 1;
+    if (left === 0) this.#failedCalls.delete(call);
+    else this.#failedCalls.set(call, left);
   }
 }

@@ -16,11 +16,11 @@
  * - `remaining: 0` in the headers pauses the tenant until the announced reset, before any 429.
  */
 
+import { SlidingCount } from './slidingCount.js';
+
 export const MAX_PAUSE_MS = 5000;
 const DEFAULT_PAUSE_MS = 1000;
 const LEARN_WINDOW_MS = 1000;
-/** accepted sends remembered for learning: more than any rate worth learning in one window */
-const MAX_REMEMBERED = 4096;
 const AFTER_429 = 0.9;
 const SLOWER_ON_429 = 0.9;
 const HEADROOM = 0.95;
@@ -41,9 +41,8 @@ export class TenantPace {
   pausedUntil = 0;
   #last429At = -Infinity;
   #lastRaiseAt = 0;
-  /** send times of accepted tries, oldest first, within LEARN_WINDOW_MS (a ring) */
-  readonly #accepted: number[] = [];
-  #acceptedHead = 0;
+  /** accepted tries by send time, over the last LEARN_WINDOW_MS */
+  readonly #accepted = new SlidingCount(LEARN_WINDOW_MS);
 
   constructor(configuredRate: number | undefined) {
     this.#rate = configuredRate;
@@ -84,10 +83,7 @@ export class TenantPace {
 
   /** A try sent at `sentAt` was accepted (anything but a 429). */
   accepted(sentAt: number): void {
-    const ring = this.#accepted;
-    if (ring.length - this.#acceptedHead >= MAX_REMEMBERED) this.#acceptedHead++;
-    ring.push(sentAt);
-    this.#trim(sentAt);
+    this.#accepted.add(sentAt);
   }
 
   /**
@@ -101,8 +97,7 @@ export class TenantPace {
     this.#last429At = now;
     this.#lastRaiseAt = now;
     if (this.#rate === undefined) {
-      this.#trim(now);
-      const acceptedLastSecond = Math.max(1, this.#accepted.length - this.#acceptedHead);
+      const acceptedLastSecond = Math.max(1, this.#accepted.total(now));
       this.#learned = Math.min(acceptedLastSecond, this.#ceiling ?? Infinity);
       this.#rate = Math.max(MIN_RATE, this.#learned * AFTER_429);
     } else {
@@ -146,12 +141,4 @@ export class TenantPace {
     }
   }
 
-  #trim(now: number): void {
-    const ring = this.#accepted;
-    while (this.#acceptedHead < ring.length && (ring[this.#acceptedHead] as number) < now - LEARN_WINDOW_MS) this.#acceptedHead++;
-    if (this.#acceptedHead > 256 && this.#acceptedHead * 2 > ring.length) {
-      ring.splice(0, this.#acceptedHead);
-      this.#acceptedHead = 0;
-    }
-  }
 }

@@ -18,6 +18,8 @@
  * per try (`admit` answers synchronously). Tenants with nothing to remember are forgotten.
  */
 import { RateLimitedError, type RetryLaterError, TooManyRequestsError, UpstreamUnavailableError } from '../calls/callDataErrors.js';
+import type { CallAddress } from '../calls/call.js';
+import { addressKeyOf } from '../identity/keys.js';
 import { type Cancellation, CANCELLED_ERROR } from '../talkstack/cancellation.js';
 import { CircuitBreaker } from './circuitBreaker.js';
 import { announcedLimitOf, type RateLimitHeaderValues } from './rateLimitHeaders.js';
@@ -98,7 +100,8 @@ export class GovernedCall {
 
   constructor(
     readonly tenants: readonly Tenant[],
-    readonly callId: string,
+    /** the call's address: its id (for the breaker's distinct calls) is made only when a try fails */
+    readonly address: CallAddress,
     /** the operation that asked (round-robin within a tenant); the call itself when unknown */
     readonly origin: object,
     readonly deadline: number,
@@ -214,12 +217,12 @@ export class UpstreamGovernor {
     return { pacedTenants, breakersOpen, waiting: this.#waiting, refused: { ...this.#refused } };
   }
 
-  /** Starts governing the tries of one call (`callId`: its call key's id) asked by `origin`. */
-  begin(tenantIds: readonly string[], callId: string, origin: object | undefined): GovernedCall {
+  /** Starts governing the tries of one call (at `address`) asked by `origin`. */
+  begin(tenantIds: readonly string[], address: CallAddress, origin: object | undefined): GovernedCall {
     const now = this.#now();
     if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweep(now);
     const tenants = tenantIds.length === 1 ? [this.#tenant(tenantIds[0] as string)] : tenantIds.map((id) => this.#tenant(id));
-    const call = new GovernedCall(tenants, callId, origin ?? {}, now + this.#options.maxWaitMs);
+    const call = new GovernedCall(tenants, address, origin ?? address, now + this.#options.maxWaitMs);
     return call;
   }
 
@@ -310,7 +313,7 @@ export class UpstreamGovernor {
           this.#breakerChanged(tenant, tenant.breaker.finished(now, undefined, wasProbe));
           break;
         case 'failed':
-          this.#breakerChanged(tenant, tenant.breaker.finished(now, call.callId, wasProbe));
+          this.#breakerChanged(tenant, tenant.breaker.finished(now, addressKeyOf(call.address), wasProbe));
           break;
         case 'limited':
           if (tenant.pace.limited(now, retryAfterMs)) {

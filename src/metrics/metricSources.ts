@@ -107,6 +107,15 @@ export function registerSourceMetrics(registry: Registry, statsNow: () => Server
     },
   });
   new Counter({
+    name: 'talkstack_stale_answers_total',
+    help: 'Calls answered stale (as last seen, listed in extensions.stale) instead of an upstream failure.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(statsNow().fetch.stale.answered);
+    },
+  });
+  new Counter({
     name: 'talkstack_cache_requests_total',
     help: 'Lookups per cache layer (memory, redis: final calls; response: settled answers) and result.',
     labelNames: ['layer', 'result'] as const,

@@ -21,6 +21,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 import type { RedisState } from '../lifecycle/readiness.js';
 import type { Credential } from '../identity/credential.js';
+import { REDIS_KEY_PREFIX } from '../identity/keys.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 200;
 const RECONNECT_DELAY_MS = 500;
@@ -52,6 +53,7 @@ export class RedisConnection {
   readonly subscriber: Redis;
   readonly commandTimeoutMs: number;
   readonly #keySecret: string | undefined;
+  readonly #valueKey: Buffer | undefined;
   readonly #fingerprints = new WeakMap<Credential, string>();
   #outageLogged = false;
   #closed = false;
@@ -59,6 +61,8 @@ export class RedisConnection {
   constructor({ url, keySecret, logger, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisConnectionOptions) {
     this.commandTimeoutMs = commandTimeoutMs;
     this.#keySecret = keySecret;
+    // A key of its own for value MACs, derived once: never the secret itself, never a key name.
+    this.#valueKey = keySecret === undefined ? undefined : createHmac('sha256', keySecret).update(`${REDIS_KEY_PREFIX}value-mac`).digest();
     const options: RedisOptions = {
       commandTimeout: commandTimeoutMs,
       connectTimeout: Math.max(1000, commandTimeoutMs),
@@ -114,6 +118,14 @@ export class RedisConnection {
   /** An HMAC of `name` under REDIS_KEY_SECRET (without it, a plain SHA-256): the same on every instance. */
   fingerprintOf(name: string): string {
     return (this.#keySecret ? createHmac('sha256', this.#keySecret) : createHash('sha256')).update(name).digest('base64url').slice(0, 32);
+  }
+
+  /**
+   * The MAC of a value written under `key` (an HMAC under a key derived from REDIS_KEY_SECRET),
+   * or undefined without the secret: then nothing read back can be authenticated.
+   */
+  valueMacOf(key: string, value: string): string | undefined {
+    return this.#valueKey && createHmac('sha256', this.#valueKey).update(key).update('\u0000').update(value).digest('base64url').slice(0, 32);
   }
 
   /** Ends both connections at once (pending commands fail). */

@@ -11,7 +11,6 @@
  */
 import type { CallDataError } from '../calls/callDataErrors.js';
 import type { TryResult, UpstreamGovernor } from '../governor/upstreamGovernor.js';
-import { addressKeyOf } from '../identity/keys.js';
 import { type Cancellation, CANCELLED_ERROR } from './cancellation.js';
 import { type Credential } from '../identity/credential.js';
 import { decodeCall, parseJson, type TalkstackCall } from './decode.js';
@@ -190,7 +189,7 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
     async fetchCall(request, credential, cancellation) {
       const body = JSON.stringify({ sid: request.sid, projectId: request.projectId } satisfies CallRequestBody);
       const headers = credential.upstreamHeaders;
-      const governed = governor?.begin(credential.tenantIds, addressKeyOf(request), cancellation?.origin ?? cancellation);
+      const governed = governor?.begin(credential.tenantIds, request, cancellation?.origin ?? cancellation);
       let retry = 0;
       // A 429'd call keeps its place at the head of its tenant's queue.
       let first = false;
@@ -230,7 +229,11 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
         }
         let verdict: Verdict | undefined;
         try {
-          if (governed) governor?.finished(governed, resultOf(outcome), outcome.kind === 'answer' ? retryAfterMs(outcome.retryAfter, Date.now()) : undefined, outcome.kind === 'answer' ? outcome.rateLimit : undefined);
+          if (governed) {
+            const answer = outcome.kind === 'answer' ? outcome : undefined;
+            const retryAfter = answer?.retryAfter === undefined ? undefined : retryAfterMs(answer.retryAfter, Date.now());
+            governor?.finished(governed, resultOf(outcome), retryAfter, answer?.rateLimit);
+          }
           verdict = judge(outcome, Date.now());
         } finally {
           // Also when judge throws (a cancelled try: not answered).

@@ -5,8 +5,10 @@
  * - at most `limit` slots are held at once, across every request of the process;
  * - a free slot is granted at once when nobody waits; otherwise waiters are served one
  *   tenant at a time in turn (round-robin over the tenants that have someone waiting), and
- *   in arrival order within a tenant. So one tenant's 500-call page delays another tenant's
- *   single call by about one upstream round trip, not by the whole page;
+ *   within a tenant one operation at a time in turn (round-robin over the operations waiting:
+ *   `Cancellation.origin`), in arrival order within an operation. So one tenant's 500-call
+ *   page delays another tenant's single call by about one upstream round trip, not by the
+ *   whole page, and so does one client's page another client's sharing the same key;
  * - a waiter whose `Cancellation` fires leaves the queue at once (its promise rejects with
  *   `CancelledError`) and is never granted a slot;
  * - `Release` is idempotent: a `finally` that runs twice cannot free a slot it does not hold.
@@ -36,11 +38,13 @@ interface Waiter {
 }
 
 /** A FIFO with O(1) shift (an array and a head index, compacted as it drains). */
-class Queue {
+class Fifo {
   #items: Waiter[] = [];
   #head = 0;
-  /** waiters not cancelled */
-  live = 0;
+
+  get empty(): boolean {
+    return this.#head >= this.#items.length;
+  }
 
   push(waiter: Waiter): void {
     this.#items.push(waiter);
@@ -54,6 +58,30 @@ class Queue {
       this.#head = 0;
     }
     return waiter;
+  }
+}
+
+/** One tenant's waiters: one FIFO per operation, the operations served in turn. */
+class Queue {
+  /** operation → its waiters, in the order their turn comes (re-inserted at the end when served) */
+  readonly #byOrigin = new Map<object, Fifo>();
+  /** waiters not cancelled */
+  live = 0;
+
+  push(waiter: Waiter, origin: object): void {
+    let fifo = this.#byOrigin.get(origin);
+    if (!fifo) this.#byOrigin.set(origin, (fifo = new Fifo()));
+    fifo.push(waiter);
+  }
+
+  shift(): Waiter | undefined {
+    for (const [origin, fifo] of this.#byOrigin) {
+      this.#byOrigin.delete(origin);
+      const waiter = fifo.shift();
+      if (!fifo.empty) this.#byOrigin.set(origin, fifo);
+      if (waiter) return waiter;
+    }
+    return undefined;
   }
 }
 
@@ -83,6 +111,8 @@ export class UpstreamScheduler {
 
   /** Resolves with a slot when `tenant`'s turn comes; rejects with CancelledError if cancelled first. */
   acquire(tenant: string, cancellation?: Cancellation): Promise<Release> {
+    // Which operation waits: its turn comes round-robin with the tenant's other operations.
+    const origin: object = cancellation?.origin ?? cancellation ?? this;
     const now = this.tryAcquire();
     if (now) return Promise.resolve(now);
     if (cancellation?.cancelled) return Promise.reject(CANCELLED_ERROR);
@@ -91,7 +121,7 @@ export class UpstreamScheduler {
       let queue = this.#turns.get(tenant);
       if (!queue) this.#turns.set(tenant, (queue = new Queue()));
       const own = queue;
-      own.push(waiter);
+      own.push(waiter, origin);
       own.live++;
       this.#waiting++;
       if (cancellation) {

@@ -238,7 +238,7 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     for (const key of keys) for (const secret of secrets) expect(key).not.toContain(secret);
   });
 
-  it('unfinished calls never reach Redis; a COMPLETED call without recordings lives there at most 60 s, one with recordings CACHE_TTL_SECONDS', async () => {
+  it('unfinished calls reach Redis for stale answers only; a COMPLETED call without recordings answers fresh at most 60 s, one with recordings CACHE_TTL_SECONDS', async () => {
     stack.sim.setCall(DEMO_PROJECT_ID, 'CAredis_live', { status: 'in-progress' });
     stack.sim.setCall(DEMO_PROJECT_ID, 'CAredis_unsettled', { status: 'completed' });
     stack.sim.setCall(DEMO_PROJECT_ID, 'CAredis_norec', { status: 'completed', seconds: 5, cost: 0.01 });
@@ -248,14 +248,54 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     // Only the settled ones were shared; the others went upstream every time.
     expect(sids.map((sid) => stack.sim.stats.bySid.get(sid))).toEqual([3, 3, 1, 1]);
     const keys = await callKeys(client);
-    expect(keys.filter((key) => key.endsWith(':CAredis_live') || key.endsWith(':CAredis_unsettled'))).toEqual([]);
-    const ttlOf = async (sid: string) => client.pttl(keys.find((key) => key.endsWith(`:${sid}`)) as string);
-    const unrecorded = await ttlOf('CAredis_norec');
+    const keyOf = (sid: string) => keys.find((key) => key.endsWith(`:${sid}`)) as string;
+    const freshUntil = async (sid: string) =>
+      decodeSharedCall((await client.get(keyOf(sid))) as string, { projectId: DEMO_PROJECT_ID, sid }, MAX_SHARED_CALL_BYTES)?.expiresAt;
+    const staleMs = stack.server.config.staleIfErrorSeconds * 1000;
+    // Unfinished: never fresh, kept for stale answers until fetchedAt + STALE_IF_ERROR_SECONDS.
+    for (const sid of ['CAredis_live', 'CAredis_unsettled']) {
+      expect(await freshUntil(sid)).toBe(0);
+      expect(await client.pttl(keyOf(sid))).toBeLessThanOrEqual(staleMs);
+    }
+    const unrecorded = ((await freshUntil('CAredis_norec')) ?? 0) - Date.now();
     expect(unrecorded).toBeGreaterThan(50_000);
     expect(unrecorded).toBeLessThanOrEqual(60_000);
-    const recorded = await ttlOf('CAredis_rec');
+    expect(await client.pttl(keyOf('CAredis_norec'))).toBeLessThanOrEqual(staleMs);
+    const recorded = await client.pttl(keyOf('CAredis_rec'));
     expect(recorded).toBeGreaterThan(3590_000);
     expect(recorded).toBeLessThanOrEqual(stack.server.config.cacheTtlSeconds * 1000);
+  });
+
+  it('a call one instance fetched answers stale on the other when Talkstack fails there', async () => {
+    const sid = 'CAredis_stale_live';
+    stack.sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress' });
+    expect((await a.gql(PAGE, { sids: [sid] })).body.errors).toBeUndefined();
+    await eventually(async () => (await callKeys(client)).some((name) => name.endsWith(`:${sid}`)), 'written');
+    const fault = stack.sim.injectFault(sid, { type: 'status', status: 503 });
+    try {
+      const answer = await b.gql<{ calls: { sid: string; status: string }[] }>(PAGE, { sids: [sid] });
+      expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data?.calls).toEqual([{ sid, status: 'IN_PROGRESS', durationSeconds: null, recordings: [] }]);
+      expect((answer.body as { extensions?: unknown }).extensions).toEqual({ stale: [{ path: ['calls', 0], code: 'UPSTREAM_ERROR' }] });
+    } finally {
+      fault.remove();
+    }
+  });
+
+  it('with REDIS_KEY_SECRET, a value rewritten in Redis (its MAC kept) is not served: fetched upstream and rewritten', async () => {
+    const [sid] = finals('CAtampered', 1, stack);
+    expect((await a.gql(PAGE, { sids: [sid] })).body.errors).toBeUndefined();
+    const key = (await callKeys(client)).find((name) => name.endsWith(`:${sid}`)) as string;
+    const stored = (await client.get(key)) as string;
+    expect(stored).toMatch(/^m1:[A-Za-z0-9_-]{32}:\{/);
+    // Same MAC, another cost: what someone with write access to Redis could try.
+    await client.set(key, stored.replace('"cost":0.02', '"cost":99999'), 'PX', 600_000);
+    const errorsBefore = b.server.stats().fetch.redis.error;
+    const answer = await b.gql<{ calls: { durationSeconds: number }[] }>(`query Cost($sids: [ID!]!) { calls(sids: $sids) { cost } }`, { sids: [sid] });
+    expect(answer.body.data?.calls).toEqual([{ cost: 0.02 }]);
+    expect(b.server.stats().fetch.redis.error - errorsBefore).toBe(1);
+    expect(stack.sim.stats.bySid.get(sid as string)).toBe(2);
+    await eventually(async () => ((await client.get(key)) as string).includes('"cost":0.02'), 'rewritten');
   });
 
   it('a corrupt, foreign or unfinished Redis value is a miss, never an error: the call is fetched upstream and the entry rewritten', async () => {

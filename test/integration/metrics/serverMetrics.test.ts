@@ -103,6 +103,10 @@ describe('/metrics with METRICS on (the default)', () => {
       'talkstack_subscriptions_active',
       'talkstack_pollers_active',
       'talkstack_graphql_requests_total',
+      'talkstack_upstream_refused_total',
+      'talkstack_upstream_breakers_open',
+      'talkstack_upstream_paced_tenants',
+      'talkstack_stale_answers_total',
     ].map((name) => [name, types.get(name)]))).toEqual({
       talkstack_upstream_requests_total: 'counter',
       talkstack_upstream_request_duration_seconds: 'histogram',
@@ -113,6 +117,10 @@ describe('/metrics with METRICS on (the default)', () => {
       talkstack_subscriptions_active: 'gauge',
       talkstack_pollers_active: 'gauge',
       talkstack_graphql_requests_total: 'counter',
+      talkstack_upstream_refused_total: 'counter',
+      talkstack_upstream_breakers_open: 'gauge',
+      talkstack_upstream_paced_tenants: 'gauge',
+      talkstack_stale_answers_total: 'counter',
     });
     expect(types.get('process_cpu_user_seconds_total')).toBe('counter');
     expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');

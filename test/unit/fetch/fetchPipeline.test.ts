@@ -192,6 +192,7 @@ describe('the pipeline, in its order', () => {
     const redis = {
       state: 'up',
       keyFingerprint: () => 'fp',
+      valueMacOf: () => undefined,
       commands: {
         talkstackBoundedGet: (key: string) => new Promise<string | null>((resolve) => gets.push({ key, resolve })),
         set: async (key: string, value: string, mode: string, ttl: number) => {

@@ -14,7 +14,7 @@ const governorOf = (options: Partial<GovernorOptions> = {}) =>
 
 /** Admits a call of `tenants`; records when it was let go (or how it was refused). */
 function ask(governor: UpstreamGovernor, tenants: string[], callId: string, origin?: object, scope?: FetchScope) {
-  const record: { sentAt?: number; error?: unknown; call: ReturnType<UpstreamGovernor['begin']> } = { call: governor.begin(tenants, callId, origin) };
+  const record: { sentAt?: number; error?: unknown; call: ReturnType<UpstreamGovernor['begin']> } = { call: governor.begin(tenants, { projectId: 'p', sid: callId }, origin) };
   try {
     const waiting = governor.admit(record.call, scope);
     if (waiting === undefined) record.sentAt = Date.now();

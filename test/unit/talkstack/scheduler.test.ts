@@ -68,6 +68,24 @@ describe('UpstreamScheduler', () => {
     expect(scheduler.stats.inFlight).toBe(0);
   });
 
+  it('within a tenant, serves its operations in turn: one client\'s page does not starve another\'s call', async () => {
+    const scheduler = new UpstreamScheduler(1);
+    const holder = scheduler.tryAcquire() as Release;
+    const page = new FetchScope();
+    const single = new FetchScope();
+    const order: string[] = [];
+    const queue = (name: string, scope: FetchScope) =>
+      void scheduler.acquire('tenant', scope).then((release) => {
+        order.push(name);
+        release();
+      });
+    for (let i = 0; i < 4; i++) queue(`page${i}`, page);
+    queue('single', single);
+    holder();
+    await settle();
+    expect(order).toEqual(['page0', 'single', 'page1', 'page2', 'page3']);
+  });
+
   it('drops a cancelled waiter from the queue: never granted, and its tenant loses its turn', async () => {
     const scheduler = new UpstreamScheduler(1);
     const held = scheduler.tryAcquire();
