@@ -201,7 +201,7 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
         }
         let release;
         try {
-          release = scheduler.tryAcquire() ?? (await scheduler.acquire(credential.tenantId, cancellation));
+          release = scheduler.tryAcquire() ?? (await scheduler.acquire(scheduler.queueOf(credential.tenantIds), cancellation));
         } catch (error) {
           if (governed) governor?.finished(governed, 'cancelled', undefined, undefined);
           throw error;

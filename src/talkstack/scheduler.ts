@@ -102,6 +102,25 @@ export class UpstreamScheduler {
     return { inFlight: this.#inFlight, waiting: this.#waiting, waitingTenants: this.#turns.size };
   }
 
+  /**
+   * The queue a call of several tenants (contract: "Tenants": each credential value it carries)
+   * waits in: the one with the most waiting, so varying one header while keeping the other
+   * joins the same turn as the rest and gains no extra share of the slots.
+   */
+  queueOf(tenants: readonly string[]): string {
+    let chosen = tenants[0] as string;
+    if (tenants.length === 1) return chosen;
+    let most = this.#turns.get(chosen)?.live ?? 0;
+    for (let i = 1; i < tenants.length; i++) {
+      const waiting = this.#turns.get(tenants[i] as string)?.live ?? 0;
+      if (waiting > most) {
+        most = waiting;
+        chosen = tenants[i] as string;
+      }
+    }
+    return chosen;
+  }
+
   /** A slot now if one is free and nobody waits for one, else undefined. No promise made. */
   tryAcquire(): Release | undefined {
     if (this.#inFlight >= this.limit || this.#waiting > 0) return undefined;

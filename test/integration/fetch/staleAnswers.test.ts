@@ -96,6 +96,25 @@ describe('stale answers', () => {
     expect(payloads.every((part) => part.errors === undefined)).toBe(true);
   });
 
+  it('@defer: a stale call inside a deferred fragment is listed with the payload that carries it', async () => {
+    const [sid] = liveCalls(stack, 1);
+    const { result: payloads } = await duringOutage([sid as string], async () => {
+      const response = await fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': DEMO_API_KEY },
+        body: JSON.stringify({ query: `query D($sid: ID!) { ... @defer { late: call(sid: $sid) { ${FIELDS} } } }`, variables: { sid } }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const parts: { extensions?: { stale?: { path: unknown[]; code: string }[] }; errors?: unknown; incremental?: unknown[] }[] = [];
+      for await (const message of sseMessages(response.body as NonNullable<Response['body']>)) if (message.event === 'next') parts.push(JSON.parse(message.data) as (typeof parts)[number]);
+      return parts;
+    });
+    expect(payloads.length).toBeGreaterThanOrEqual(2);
+    expect(payloads[0]?.extensions).toBeUndefined();
+    const listed = payloads.flatMap((part) => part.extensions?.stale ?? []);
+    expect(listed).toEqual([{ path: ['late'], code: 'UPSTREAM_ERROR' }]);
+  });
+
   it('never for an unknown call or a credential refusal: those are answers', async () => {
     const [held] = liveCalls(stack, 1);
     await stack.gql(`{ call(sid: "${held}") { sid } }`);
@@ -128,6 +147,28 @@ describe('STALE_IF_ERROR_SECONDS', () => {
       expect(codesOf(await stack.gql(`{ call(sid: "${sid}") { sid } }`))).toEqual([]);
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect(codesOf(await stack.gql(`{ call(sid: "${sid}") { sid } }`))).toEqual(['UPSTREAM_ERROR']);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('the fast path for settled answers', () => {
+  it('never keeps a response with a stale entry: each repeat during the outage is answered stale again, and listed', async () => {
+    const stack = await startStack({ config: { upstreamRetries: 0, cacheTtlSeconds: 1 } });
+    try {
+      const sid = 'CAstaleFastPath';
+      stack.sim.setCall(DEMO_PROJECT_ID, sid, { status: 'busy' });
+      const query = `{ call(sid: "${sid}") { sid status } }`;
+      // settled: the third identical request would be answered from the fast path
+      for (let i = 0; i < 3; i++) expect((await stack.gql(query)).body.errors).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      stack.sim.injectFault(sid, { type: 'status', status: 503 });
+      for (let i = 0; i < 3; i++) {
+        const response = await stack.gql(query);
+        expect(response.body.data).toEqual({ call: { sid, status: 'BUSY' } });
+        expect((response.body as { extensions?: unknown }).extensions).toEqual({ stale: [{ path: ['call'], code: 'UPSTREAM_ERROR' }] });
+      }
     } finally {
       await stack.close();
     }

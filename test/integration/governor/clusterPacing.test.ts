@@ -82,6 +82,7 @@ describe.skipIf(skipRedis)('two instances pacing one key through Redis', () => {
     expect(second.stats().governor.pacedTenants).toBe(1);
     stack.sim.resetStats();
     const failed = await usersOnBoth(2, 50);
+    process.stderr.write(`[figures] two instances sharing Redis, 4 users × 2 pages of 50 against 200/s per key: ${failed} rows failed, ${stack.sim.stats.requests} upstream requests, ${stack.sim.stats.rateLimited} 429s for 400 calls\n`);
     expect(failed).toBe(0);
     expect(stack.sim.stats.rateLimited).toBeLessThan(0.1 * 400);
     expect(stack.sim.stats.requests).toBeLessThanOrEqual(1.1 * 400);

@@ -86,6 +86,17 @@ describe('UpstreamScheduler', () => {
     expect(order).toEqual(['page0', 'single', 'page1', 'page2', 'page3']);
   });
 
+  it('a call of two tenants waits in the busier queue: a varied second header gains no extra turns', async () => {
+    const scheduler = new UpstreamScheduler(1);
+    const holder = scheduler.tryAcquire() as Release;
+    const pending = [scheduler.acquire('auth'), scheduler.acquire('auth')];
+    expect(scheduler.queueOf(['junk-key-1', 'auth'])).toBe('auth');
+    expect(scheduler.queueOf(['only'])).toBe('only');
+    expect(scheduler.queueOf(['idle-a', 'idle-b'])).toBe('idle-a');
+    holder();
+    for (const waiting of pending) (await waiting)();
+  });
+
   it('drops a cancelled waiter from the queue: never granted, and its tenant loses its turn', async () => {
     const scheduler = new UpstreamScheduler(1);
     const held = scheduler.tryAcquire();
