@@ -140,8 +140,8 @@ export const WORKLOADS: readonly Workload[] = [
     latencyMs: 20,
     connections: 1,
     targets: ['talkstack', 'apollo-rest', 'yoga-minimal'],
-    // MAX_TOKENS: 300 aliased fields are ~3,300 tokens.
-    serverEnv: { MAX_ALIASES: String(W5_ALIASES), MAX_CALLS_PER_REQUEST: String(W5_MAX_CALLS), MAX_TOKENS: '20000', MAX_ERRORS: '1000' },
+    // MAX_TOKENS: 300 aliased fields are ~3,300 tokens; MAX_SELECTIONS: 900 selections.
+    serverEnv: { MAX_ALIASES: String(W5_ALIASES), MAX_CALLS_PER_REQUEST: String(W5_MAX_CALLS), MAX_TOKENS: '20000', MAX_ERRORS: '1000', MAX_SELECTIONS: '2000' },
     distinctCalls: W5_MAX_CALLS,
     body: (n) =>
       json(`{ ${Array.from({ length: W5_ALIASES }, (_, i) => `c${i}: call(sid: "CAw5n${n}x${i}") { sid status }`).join(' ')} }`),

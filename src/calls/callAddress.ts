@@ -20,6 +20,9 @@ export const MALFORMED_SID = 'Malformed sid: expected 1 to 64 characters of A-Z,
 const EMPTY_PROJECT_ID = 'projectId must not be empty.';
 const LONG_PROJECT_ID = `projectId must be at most ${MAX_PROJECT_ID_CHARACTERS} characters.`;
 const CONTROL_IN_PROJECT_ID = 'projectId must not contain control characters.';
+const LONE_SURROGATE_IN_PROJECT_ID = 'projectId must be well-formed Unicode (it has a lone surrogate).';
+// Half of a UTF-16 pair without its other half: no text encodes it (UTF-8, Redis keys, logs).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MISSING_PROJECT_ID = 'projectId is required: pass it, or set TALKSTACK_PROJECT_ID on the server.';
 
 export type Reject = (message: string) => Error;
@@ -45,6 +48,7 @@ export function projectIdProblem(projectId: string): string | undefined {
   if (projectId === '') return EMPTY_PROJECT_ID;
   if (charactersOver(projectId, MAX_PROJECT_ID_CHARACTERS)) return LONG_PROJECT_ID;
   if (CONTROL_CHARACTER.test(projectId)) return CONTROL_IN_PROJECT_ID;
+  if (LONE_SURROGATE.test(projectId)) return LONE_SURROGATE_IN_PROJECT_ID;
   return undefined;
 }
 

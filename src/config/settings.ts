@@ -273,6 +273,13 @@ export const SETTINGS = {
     parse: integer(0, 100_000),
     description: 'aliases one operation may use (a fragment\'s aliases count each time it is spread)',
   }),
+  maxSelections: withDefault({
+    variable: 'MAX_SELECTIONS',
+    group: 'limits',
+    default: 500,
+    parse: integer(1, 1_000_000),
+    description: 'field selections one operation may have, a fragment\'s counted at each spread (whole `__schema` / `__type` subtrees aside); past it HTTP 400, `GRAPHQL_VALIDATION_FAILED`, nothing runs',
+  }),
   maxTokens: withDefault({ variable: 'MAX_TOKENS', group: 'limits', default: 2000, parse: integer(1, 10_000_000), description: 'tokens one document may have' }),
   maxBodyBytes: withDefault({
     variable: 'MAX_BODY_BYTES',

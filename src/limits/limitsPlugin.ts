@@ -1,7 +1,7 @@
 /**
  * The operation limits of the contract as one Yoga plugin: MAX_TOKENS through graphql's own
- * parser, MAX_DEPTH and MAX_ALIASES as validation rules, with the bounds on @defer/@stream
- * arguments (incrementalDirectiveRule.ts). Everything here happens once per
+ * parser, MAX_SELECTIONS before validation (selectionCount.ts), MAX_DEPTH and MAX_ALIASES as
+ * validation rules, with the bounds on @defer/@stream arguments (incrementalDirectiveRule.ts). Everything here happens once per
  * distinct document: Yoga caches parse and validation results.
  */
 import { GraphQLError } from 'graphql';
@@ -9,11 +9,12 @@ import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config/config.js';
 import { incrementalDirectiveRule } from './incrementalDirectiveRule.js';
 import { maxAliasesRule, maxDepthRule, VALIDATION_FAILED } from './operationLimits.js';
+import { selectionCount } from './selectionCount.js';
 
 // graphql 16 spells it "more that"; accept the corrected spelling too.
 const TOO_MANY_TOKENS = /Document contains more tha[nt] \d+ tokens/;
 
-export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth' | 'maxAliases'>): Plugin {
+export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxSelections'>): Plugin {
   const depthRule = maxDepthRule(config.maxDepth);
   const aliasesRule = maxAliasesRule(config.maxAliases);
   return {
@@ -31,7 +32,16 @@ export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth'
         }
       });
     },
-    onValidate({ addValidationRule }) {
+    onValidate({ addValidationRule, params, setResult }) {
+      // Before graphql's rules: some cost the square of repeated selections.
+      if (selectionCount(params.documentAST, config.maxSelections) > config.maxSelections) {
+        setResult([
+          new GraphQLError(`The operation has more than ${config.maxSelections} field selections (MAX_SELECTIONS).`, {
+            extensions: { code: VALIDATION_FAILED, http: { spec: false, status: 400 } },
+          }),
+        ]);
+        return undefined;
+      }
       addValidationRule(depthRule);
       addValidationRule(aliasesRule);
       addValidationRule(incrementalDirectiveRule);

@@ -105,6 +105,8 @@ export interface RequestLogEntry {
   apiKey?: string;
   /** Raw W3C `traceparent` header, as received (tracing). */
   traceparent?: string;
+  /** Raw W3C `tracestate` header, as received (tracing: the server never forwards a client's). */
+  tracestate?: string;
   /** The status answered, or what was done instead (`wire`: bytes written past Node's HTTP writer). */
   status: number | 'hang' | 'reset' | 'wire';
   /** `now()` when the request arrived. */
@@ -601,6 +603,7 @@ class TalkstackSimulator implements Simulator {
       authorization: header(headers[AUTHORIZATION_HEADER]),
       apiKey: header(headers[API_KEY_HEADER]),
       traceparent: header(headers['traceparent']),
+      tracestate: header(headers['tracestate']),
       status: 0,
       at,
     };

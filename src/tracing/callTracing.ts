@@ -20,8 +20,13 @@ export const TRY_ATTRIBUTE = 'talkstack.try';
 export const OUTCOME_ATTRIBUTE = 'talkstack.outcome';
 export const STATUS_ATTRIBUTE = 'http.response.status_code';
 
+/**
+ * Only this server's own `traceparent` goes upstream: an incoming `tracestate` is the client's
+ * vendor data, which Talkstack has no business reading (contract: "Bounded cost per client").
+ */
 const headerSetter = {
   set(carrier: Record<string, string>, key: string, value: string) {
+    if (key === 'tracestate') return;
     carrier[key] = value;
   },
 };

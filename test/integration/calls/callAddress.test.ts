@@ -63,6 +63,13 @@ describe('projectId validation', () => {
     expect(stack.logs.some((line) => line.includes('p'.repeat(200)))).toBe(false);
   });
 
+  it('refuses a projectId with a lone surrogate (not well-formed Unicode) as BAD_USER_INPUT, no upstream request', async () => {
+    const answer = await stack.gql(CALLS, { s: [sid], p: 'a\ud800b' });
+    expect(answer.body.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(answer.body.errors?.[0]?.message).toBe('projectId must be well-formed Unicode (it has a lone surrogate).');
+    expect(stack.sim.stats.requests).toBe(0);
+  });
+
   it('refuses a malformed projectId of callUpdates before any stream is opened', async () => {
     const response = await fetch(`${stack.url}/graphql`, {
       method: 'POST',

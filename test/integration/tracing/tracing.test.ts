@@ -113,6 +113,15 @@ describe('with tracing on (span processors given)', () => {
     }
   });
 
+  it('never forwards an incoming tracestate upstream: only its own traceparent goes there', async () => {
+    const sid = storeCompleted(stack, newSid('state'));
+    await stack.gql(CALL, { sid }, { 'x-api-key': DEMO_API_KEY, traceparent: traceparentOf(newTrace()), tracestate: 'vendor=secret-value,other=1' });
+    const sent = stack.sim.requestLog.filter((entry) => entry.sid === sid);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    expect(sent[0]?.tracestate).toBeUndefined();
+  });
+
   it('keeps the credential, its digest and sids out of every span', async () => {
     const sid = storeCompleted(stack, newSid('private'));
     await stack.gql(CALL, { sid }, { 'x-api-key': DEMO_API_KEY, traceparent: traceparentOf(newTrace()) });

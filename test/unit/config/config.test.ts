@@ -37,6 +37,7 @@ describe('configuration', () => {
       maxDocumentBytes: 65_536,
       maxListEntries: 1000,
       maxErrors: 100,
+      maxSelections: 500,
       upstreamMaxWaitMs: 10_000,
       maxWaitingCallsPerTenant: 5000,
       staleIfErrorSeconds: 300,
