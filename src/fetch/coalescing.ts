@@ -46,7 +46,6 @@ class SharedFetch {
       return;
     }
     if (scope.has(this.leave)) return;
-    this.scope.origin ??= scope;
     this.#waiters++;
     this.tally.waiters++;
     this.#joined.push(scope);
@@ -76,8 +75,11 @@ export class Coalescing {
   }
 
   readonly layer: FetchLayer = (next: FetchCall): FetchCall => {
-    const start = (key: CallKey): SharedFetch => {
+    const start = (key: CallKey, first: FetchScope): SharedFetch => {
       const shared = new SharedFetch(this.#tally);
+      // The operation that asked first: known before the layers below see the scope (the
+      // governor and the slots serve a tenant's operations in turn by it).
+      if (first !== UNENDING_SCOPE) shared.scope.origin = first;
       this.#inFlight.set(key.id, shared);
       const settled = () => {
         if (this.#inFlight.get(key.id) === shared) this.#inFlight.delete(key.id);
@@ -100,7 +102,7 @@ export class Coalescing {
       if (scope.cancelled) return Promise.reject(CANCELLED_ERROR);
       let shared = this.#inFlight.get(key.id);
       // A fetch being cancelled cannot be joined: its answer will never come.
-      if (!shared || shared.scope.cancelled) shared = start(key);
+      if (!shared || shared.scope.cancelled) shared = start(key, scope);
       shared.join(scope);
       return shared.promise;
     };

@@ -162,8 +162,8 @@ export class RedisCallTier {
       return;
     }
     const json = JSON.stringify({ expiresAt, call });
-    // Readers would refuse it (UTF-16 length: a lower bound of its size in bytes).
-    if (json.length > this.#maxValueBytes - MAC_PREFIX.length - MAC_LENGTH - 1) return;
+    // Readers would refuse it (they bound the value in bytes).
+    if (Buffer.byteLength(json) > this.#maxValueBytes - MAC_PREFIX.length - MAC_LENGTH - 1) return;
     const redisKey = this.redisKeyOf(key);
     const mac = this.#redis.valueMacOf(redisKey, json);
     const value = mac === undefined ? json : `${MAC_PREFIX}${mac}:${json}`;
@@ -182,7 +182,13 @@ export class RedisCallTier {
           this.stats.miss++;
           return undefined;
         }
-        const shared = text === TOO_LARGE || !this.#authentic(key, text) ? undefined : decodeSharedCall(text, address, this.#maxValueBytes);
+        let shared: SharedCall | undefined;
+        try {
+          shared = text === TOO_LARGE || !this.#authentic(key, text) ? undefined : decodeSharedCall(text, address, this.#maxValueBytes);
+        } catch {
+          // Whatever a value holds, reading it never fails the lookup: it is a miss.
+          shared = undefined;
+        }
         if (shared === undefined) {
           // Corrupt, foreign or too large: not an answer, and worth a look.
           this.stats.error++;
@@ -210,9 +216,12 @@ export class RedisCallTier {
     const json = jsonOf(text);
     const expected = this.#redis.valueMacOf(key, json);
     if (expected === undefined) return true;
-    if (json === text) return false;
-    const mac = text.slice(MAC_PREFIX.length, MAC_PREFIX.length + MAC_LENGTH);
-    return mac.length === expected.length && timingSafeEqual(Buffer.from(mac), Buffer.from(expected));
+    if (json === text || text.charAt(MAC_PREFIX.length + MAC_LENGTH) !== ':') return false;
+    // Compared as bytes: a forged MAC of multi-byte characters has the right length in
+    // characters but not in bytes, and timingSafeEqual throws on unequal lengths.
+    const mac = Buffer.from(text.slice(MAC_PREFIX.length, MAC_PREFIX.length + MAC_LENGTH));
+    const wanted = Buffer.from(expected);
+    return mac.length === wanted.length && timingSafeEqual(mac, wanted);
   }
 
   #usable(): boolean {

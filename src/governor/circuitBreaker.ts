@@ -36,6 +36,8 @@ export class CircuitBreaker {
   #open = false;
   #probing = false;
   #nextProbeAt = 0;
+  /** when a probe could go before the one now taken: restored if that one is never sent */
+  #probeTakenFrom = 0;
   /** successes in the window: counted, not kept (the path every good try takes) */
   readonly #successes = new SlidingCount(WINDOW_MS);
   /** failures in the window, oldest first (kept: they must span distinct calls) */
@@ -66,13 +68,19 @@ export class CircuitBreaker {
     if (!this.#open) return 'pass';
     if (this.#probing || now < this.#nextProbeAt) return 'refuse';
     this.#probing = true;
+    this.#probeTakenFrom = this.#nextProbeAt;
     this.#nextProbeAt = now + PROBE_EVERY_MS;
     return 'probe';
   }
 
-  /** A probe that was never sent (its caller left): the next one may go at its time. */
-  probeDropped(): void {
+  /**
+   * The probe slot given back. `unsent`: the probe never went out (it waited, or its caller
+   * left first), so the next one may go when this one could have; else a second from it.
+   */
+  probeDropped(unsent = false): void {
+    if (!this.#probing) return;
     this.#probing = false;
+    if (unsent) this.#nextProbeAt = this.#probeTakenFrom;
   }
 
   /**

@@ -44,7 +44,10 @@ export class TenantPace {
   /** accepted tries by send time, over the last LEARN_WINDOW_MS */
   readonly #accepted = new SlidingCount(LEARN_WINDOW_MS);
 
+  readonly #configured: number | undefined;
+
   constructor(configuredRate: number | undefined) {
+    this.#configured = configuredRate;
     this.#rate = configuredRate;
     this.#ceiling = configuredRate;
   }
@@ -60,7 +63,7 @@ export class TenantPace {
 
   /** true when it has learned or been told nothing that needs remembering (the governor may forget it) */
   get plain(): boolean {
-    return this.#rate === undefined && this.#learned === undefined;
+    return this.#learned === undefined && this.#rate === this.#configured && this.#ceiling === this.#configured;
   }
 
   /** The earliest time (ms) the tenant may send. */

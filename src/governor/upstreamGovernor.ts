@@ -77,6 +77,10 @@ class Tenant {
   reserving = false;
   /** Redis could not answer a reservation: pace locally until then */
   sharedDownUntil = 0;
+  /** tries admitted and not finished yet: a tenant with some is never forgotten */
+  inFlight = 0;
+  /** when a call of it was last asked */
+  lastUsed = 0;
 
   constructor(
     readonly id: string,
@@ -85,8 +89,15 @@ class Tenant {
     this.pace = new TenantPace(rateLimit);
   }
 
+  /**
+   * Nothing waits, runs or sleeps for it, and it is not paused nor its breaker open; and it
+   * holds nothing worth keeping, or has been idle for a while (what it learned is learned
+   * again from the next 429: the Map of tenants follows the tenants in use, not all ever seen).
+   */
   forgettable(now: number): boolean {
-    return this.pace.plain && this.pace.pausedUntil <= now && this.breaker.plain && this.waiting === 0 && this.sleepers.size === 0 && this.timer === undefined;
+    if (this.waiting > 0 || this.inFlight > 0 || this.sleepers.size > 0 || this.timer !== undefined || this.reserving) return false;
+    if (this.pace.pausedUntil > now || this.breaker.open) return false;
+    return (this.pace.plain && this.breaker.plain) || now - this.lastUsed >= FORGET_IDLE_MS;
   }
 }
 
@@ -97,6 +108,8 @@ export class GovernedCall {
   /** the tenants whose probe the current try is */
   probeOf: Tenant[] | undefined;
   sentAt = 0;
+  /** the current try is counted in its tenants' `inFlight` */
+  counted = false;
 
   constructor(
     readonly tenants: readonly Tenant[],
@@ -104,7 +117,8 @@ export class GovernedCall {
     readonly address: CallAddress,
     /** the operation that asked (round-robin within a tenant); the call itself when unknown */
     readonly origin: object,
-    readonly deadline: number,
+    /** ms on the governor's clock: asked + UPSTREAM_MAX_WAIT_MS, moved on by the time its tries spent in flight */
+    public deadline: number,
   ) {}
 }
 
@@ -183,6 +197,8 @@ class TenantQueue {
 }
 
 const SWEEP_EVERY_MS = 10_000;
+/** a tenant idle this long is forgotten, whatever it learned */
+const FORGET_IDLE_MS = 10 * 60_000;
 /** lessons about tenants not seen yet: how many are kept, and how long one counts */
 const MAX_KEPT_LESSONS = 10_000;
 const LESSON_KEPT_MS = 60_000;
@@ -222,8 +238,8 @@ export class UpstreamGovernor {
     const now = this.#now();
     if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweep(now);
     const tenants = tenantIds.length === 1 ? [this.#tenant(tenantIds[0] as string)] : tenantIds.map((id) => this.#tenant(id));
-    const call = new GovernedCall(tenants, address, origin ?? address, now + this.#options.maxWaitMs);
-    return call;
+    for (const tenant of tenants) tenant.lastUsed = now;
+    return new GovernedCall(tenants, address, origin ?? address, now + this.#options.maxWaitMs);
   }
 
   /**
@@ -276,7 +292,7 @@ export class UpstreamGovernor {
     for (const tenant of tenants) predicted = Math.max(predicted, tenant.pace.predictWaitMs(now, first ? 0 : tenant.queue.size));
     if (now + predicted > call.deadline) {
       this.#refused.wait++;
-      throw this.#rateLimited(predicted);
+      throw this.#rateLimited(predicted, call);
     }
     if (cancellation?.cancelled) throw CANCELLED_ERROR;
     return new Promise<void>((grant, refuse) => {
@@ -286,8 +302,8 @@ export class UpstreamGovernor {
       this.#waiting++;
       waiter.deadlineTimer = setTimeout(() => {
         this.#refused.wait++;
-        this.#leave(waiter, this.#rateLimited(this.#predictMs(call)));
-      }, Math.max(0, call.deadline - now));
+        this.#leave(waiter, this.#rateLimited(this.#predictMs(call), call));
+      }, Math.max(0, call.deadline - now)).unref();
       if (cancellation) waiter.unlisten = cancellation.listen(() => this.#leave(waiter, CANCELLED_ERROR));
       this.#schedule(owner, now);
     });
@@ -301,6 +317,9 @@ export class UpstreamGovernor {
     const now = this.#now();
     const probes = call.probeOf;
     call.probeOf = undefined;
+    this.#uncount(call);
+    // The wait budget is for waits: the time a try spent in flight is not waiting.
+    if (result !== 'cancelled') call.deadline += Math.max(0, now - call.sentAt);
     for (const tenant of call.tenants) {
       const wasProbe = probes?.includes(tenant) === true;
       if (headers) {
@@ -338,10 +357,13 @@ export class UpstreamGovernor {
     for (const tenant of call.tenants) {
       if (tenant.breaker.open) {
         this.#refused.breaker++;
+        // This try goes nowhere; `unsent` only when no earlier try of the call went either.
+        const admitted = call.counted;
+        this.#uncount(call);
         return new UpstreamUnavailableError(
           'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
           Math.max(1, tenant.breaker.retryAfterMs(this.#now())),
-          true,
+          call.sends - (admitted ? 1 : 0) === 0,
         );
       }
     }
@@ -359,6 +381,8 @@ export class UpstreamGovernor {
     for (const tenant of call.tenants) {
       if (tenant.pace.pausedUntil > now) {
         call.sends--;
+        this.#uncount(call);
+        this.#dropProbe(call);
         return false;
       }
     }
@@ -392,7 +416,7 @@ export class UpstreamGovernor {
         else resolve();
       };
       const wake = (error: RetryLaterError) => done(error);
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, ms).unref();
       for (const tenant of call.tenants) tenant.sleepers.add(wake);
       if (cancellation) unlisten = cancellation.listen(() => done(CANCELLED_ERROR));
     });
@@ -433,27 +457,30 @@ export class UpstreamGovernor {
     return predicted;
   }
 
-  #rateLimited(retryAfterMs: number): RetryLaterError {
+  #rateLimited(retryAfterMs: number, call: GovernedCall): RetryLaterError {
     return new RateLimitedError(
       'Talkstack rate limit: this call could not be sent within UPSTREAM_MAX_WAIT_MS; try again later.',
       Math.max(1, retryAfterMs),
-      true,
+      call.sends === 0,
     );
   }
 
   /** Takes the breakers' say for a try about to go: an error when one refuses (the probe slots it took are given back). */
   #breakerRefusal(call: GovernedCall, now: number): RetryLaterError | undefined {
-    let probes: Tenant[] | undefined;
+    // A probe the call holds already (taken, then it had to wait) stays its own.
+    let probes: Tenant[] | undefined = call.probeOf;
     for (const tenant of call.tenants) {
+      if (probes?.includes(tenant)) continue;
       const admission = tenant.breaker.admit(now);
       if (admission === 'probe') (probes ??= []).push(tenant);
       else if (admission === 'refuse') {
-        for (const probe of probes ?? []) probe.breaker.probeDropped();
+        for (const probe of probes ?? []) probe.breaker.probeDropped(true);
+        call.probeOf = undefined;
         this.#refused.breaker++;
         return new UpstreamUnavailableError(
           'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
           Math.max(1, tenant.breaker.retryAfterMs(now)),
-          true,
+          call.sends === 0,
         );
       }
     }
@@ -461,23 +488,38 @@ export class UpstreamGovernor {
     return undefined;
   }
 
+  /** Gives back the probe slots a call took but will not use now (it waits instead). */
   #dropProbe(call: GovernedCall): void {
-    for (const tenant of call.probeOf ?? []) tenant.breaker.probeDropped();
+    for (const tenant of call.probeOf ?? []) tenant.breaker.probeDropped(true);
     call.probeOf = undefined;
   }
 
   #send(call: GovernedCall, now: number, backlogged: boolean): void {
-    for (const tenant of call.tenants) tenant.pace.take(now, backlogged);
+    for (const tenant of call.tenants) {
+      tenant.pace.take(now, backlogged);
+      tenant.inFlight++;
+    }
+    call.counted = true;
     call.sends++;
     call.sentAt = now;
+  }
+
+  /** The current try is over (finished, or handed back unsent): its tenants forget it. */
+  #uncount(call: GovernedCall): void {
+    if (!call.counted) return;
+    call.counted = false;
+    for (const tenant of call.tenants) tenant.inFlight--;
   }
 
   /** A waiter leaves the queue before its turn: cancelled, or past its budget. */
   #leave(waiter: Waiter, error: Error): void {
     if (waiter.gone) return;
     this.#forgetWaiter(waiter);
+    this.#dropProbe(waiter.call);
     if (!waiter.outOfQueue) waiter.owner.queue.size--;
     waiter.refuse(error);
+    // It may have been the head: the next one's time may be sooner than the timer set for it.
+    this.#schedule(waiter.owner, this.#now());
   }
 
   #forgetWaiter(waiter: Waiter): void {
@@ -498,7 +540,7 @@ export class UpstreamGovernor {
     if (tenant.timer !== undefined && tenant.timerAt <= at) return;
     clearTimeout(tenant.timer);
     tenant.timerAt = at;
-    tenant.timer = setTimeout(() => this.#pump(tenant), Math.max(0, at - now));
+    tenant.timer = setTimeout(() => this.#pump(tenant), Math.max(0, at - now)).unref();
   }
 
   /** The first live waiter, dropping those that left. */
@@ -574,7 +616,7 @@ export class UpstreamGovernor {
     }
     if (wait === 'over') {
       this.#refused.wait++;
-      this.#leave(waiter, this.#rateLimited(Math.max(1, paced.pace.predictWaitMs(this.#now(), tenant.queue.size))));
+      this.#leave(waiter, this.#rateLimited(Math.max(1, paced.pace.predictWaitMs(this.#now(), tenant.queue.size)), call));
       return;
     }
     const send = () => {
@@ -590,7 +632,7 @@ export class UpstreamGovernor {
       waiter.grant();
     };
     if (wait <= 0) send();
-    else waiter.sendTimer = setTimeout(send, wait);
+    else waiter.sendTimer = setTimeout(send, wait).unref();
   }
 
   /**
@@ -618,19 +660,21 @@ export class UpstreamGovernor {
     if (change === 'closed') return;
     // Opened: nothing of this tenant waits for a failing upstream any more.
     const now = this.#now();
-    const error = () => {
+    const error = (unsent: boolean) => {
       this.#refused.breaker++;
       return new UpstreamUnavailableError(
         'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
         Math.max(1, tenant.breaker.retryAfterMs(now)),
-        true,
+        unsent,
       );
     };
     for (const waiter of tenant.queue.drain()) {
       if (waiter.gone) continue;
       this.#forgetWaiter(waiter);
-      waiter.refuse(error());
+      this.#dropProbe(waiter.call);
+      waiter.refuse(error(waiter.call.sends === 0));
     }
-    for (const wake of [...tenant.sleepers]) wake(error());
+    // A retry wait follows a try that was sent.
+    for (const wake of [...tenant.sleepers]) wake(error(false));
   }
 }

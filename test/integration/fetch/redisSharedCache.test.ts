@@ -296,6 +296,15 @@ describe.skipIf(skipRedis)('with Redis: two instances', () => {
     expect(b.server.stats().fetch.redis.error - errorsBefore).toBe(1);
     expect(stack.sim.stats.bySid.get(sid as string)).toBe(2);
     await eventually(async () => ((await client.get(key)) as string).includes('"cost":0.02'), 'rewritten');
+    // A forged MAC of multi-byte characters (the right length in characters, not in bytes)
+    // is a miss like any other, never a failed row.
+    const [forged] = finals('CAforgedMac', 1, stack);
+    const fingerprint = a.server.redis?.keyFingerprint(credentialOf(API_KEY_HEADERS));
+    await client.set(`talkstack:call:${fingerprint}:${DEMO_PROJECT_ID}:${forged}`, `m1:${'é'.repeat(32)}:{}`, 'PX', 600_000);
+    const again = await b.gql<{ calls: { cost: number }[] }>(`query Cost($sids: [ID!]!) { calls(sids: $sids) { cost } }`, { sids: [forged] });
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data?.calls).toEqual([{ cost: 0.02 }]);
+    expect(stack.sim.stats.bySid.get(forged as string)).toBe(1);
   });
 
   it('a corrupt, foreign or unfinished Redis value is a miss, never an error: the call is fetched upstream and the entry rewritten', async () => {

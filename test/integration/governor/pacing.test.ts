@@ -82,6 +82,19 @@ describe.concurrent('pacing per tenant', () => {
     });
   });
 
+  it('round-robin between the operations of one tenant: a second client\'s single call is not stuck behind a page', async () => {
+    await withStack({ config: { upstreamRateLimit: 10 } }, async (stack) => {
+      const page = stack.gql<PageData>(PAGE, { sids: freshCalls(stack, 30) });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = performance.now();
+      const single = await stack.gql<PageData>(PAGE, { sids: freshCalls(stack, 1) });
+      expect(failedRows(single)).toBe(0);
+      // one or two intervals of the pace, not the 3 s the page takes
+      expect(performance.now() - started).toBeLessThan(800);
+      expect(failedRows(await page)).toBe(0);
+    });
+  });
+
   it('a junk x-api-key beside a valid Authorization escapes nothing: the Authorization value paces them all', async () => {
     await withStack({ config: { upstreamRateLimit: 10 } }, async (stack) => {
       const sids = freshCalls(stack, 20);

@@ -167,3 +167,80 @@ describe('upstream governor', () => {
     expect(governor.stats().pacedTenants).toBe(1);
   });
 });
+
+describe('upstream governor: probes, budgets and bookkeeping', () => {
+  /** Opens tenant A's breaker with 20 failures over 4 calls. */
+  function openBreaker(governor: UpstreamGovernor) {
+    for (let i = 0; i < 20; i++) {
+      const call = ask(governor, ['A'], `f${i % 4}`);
+      governor.finished(call.call, 'failed', undefined, undefined);
+    }
+    expect(governor.stats().breakersOpen).toBe(1);
+  }
+
+  it('a probe handed back because a 429 paused its tenant meanwhile is not lost: a later call probes and closes the breaker', async () => {
+    const governor = governorOf();
+    openBreaker(governor);
+    await vi.advanceTimersByTimeAsync(1000);
+    const probe = ask(governor, ['A'], 'probe');
+    expect(probe.sentAt).toBeDefined();
+    // A try already in flight is answered 429 while the probe waits for its slot.
+    const inFlight = governor.begin(['A'], { projectId: 'p', sid: 'late' }, undefined);
+    governor.finished(inFlight, 'limited', 500, undefined);
+    expect(governor.stillUnpaused(probe.call)).toBe(false);
+    const again = governor.admit(probe.call, undefined, true);
+    let resent = false;
+    void again?.then(() => (resent = true));
+    await vi.advanceTimersByTimeAsync(600);
+    expect(resent).toBe(true);
+    governor.finished(probe.call, 'accepted', undefined, undefined);
+    expect(governor.stats().breakersOpen).toBe(0);
+  });
+
+  it('a paced tenant\'s queued call becomes the probe when its turn comes', async () => {
+    const governor = governorOf({ rateLimit: 5 });
+    openBreaker(governor);
+    await vi.advanceTimersByTimeAsync(1000);
+    const queued = ask(governor, ['A'], 'queued');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queued.error).toBeUndefined();
+    expect(queued.sentAt).toBeDefined();
+    governor.finished(queued.call, 'accepted', undefined, undefined);
+    expect(governor.stats().breakersOpen).toBe(0);
+  });
+
+  it('time a try spends in flight is not waiting: a retry after a long try is still within the budget', async () => {
+    const governor = governorOf({ rateLimit: 10, maxWaitMs: 1000 });
+    const call = ask(governor, ['A'], 'slow');
+    await vi.advanceTimersByTimeAsync(1500);
+    governor.finished(call.call, 'failed', undefined, undefined);
+    const retry = governor.admit(call.call, undefined);
+    let sent = false;
+    void retry?.then(() => (sent = true), () => undefined);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(retry === undefined || sent).toBe(true);
+  });
+
+  it('a retry wait ended by the breaker opening is a sent call\'s failure (not unsent): subscriptions count it', async () => {
+    const governor = governorOf();
+    const sleeper = ask(governor, ['A'], 'sleeper');
+    governor.finished(sleeper.call, 'failed', undefined, undefined);
+    const wait = governor.retryWait(sleeper.call, 5000, undefined).catch((error: unknown) => error);
+    openBreaker(governor);
+    const error = (await wait) as UpstreamUnavailableError;
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error.unsent).toBe(false);
+    expect((ask(governor, ['A'], 'new').error as UpstreamUnavailableError).unsent).toBe(true);
+  });
+
+  it('a tenant with a try in flight is never forgotten by the sweep; an idle one with nothing learned is', async () => {
+    const governor = governorOf();
+    const long = ask(governor, ['A'], 'long');
+    await vi.advanceTimersByTimeAsync(11_000);
+    ask(governor, ['B'], 'sweeps');
+    governor.finished(long.call, 'limited', 3000, undefined);
+    // A's pause is held by the tenant its next call finds
+    expect(ask(governor, ['A'], 'next').sentAt).toBeUndefined();
+    expect(governor.stats().pacedTenants).toBeGreaterThanOrEqual(1);
+  });
+});
