@@ -124,8 +124,8 @@ export class GovernedCall {
 
 interface Waiter {
   readonly call: GovernedCall;
-  /** the tenant whose queue holds it: the strictest of the call's when it was queued */
-  readonly owner: Tenant;
+  /** the tenant whose queue holds it: the strictest of the call's (moved when another becomes so) */
+  owner: Tenant;
   /** taken out of the queue for a cluster-wide reservation: waiting for it, or for its time */
   outOfQueue?: boolean;
   sendTimer?: NodeJS.Timeout;
@@ -575,8 +575,27 @@ export class UpstreamGovernor {
         return;
       }
       let ready = now;
-      for (const each of call.tenants) ready = Math.max(ready, each.pace.readyAt(now));
-      if (ready > now) break;
+      let strictest = tenant;
+      for (const each of call.tenants) {
+        const at = each.pace.readyAt(now);
+        if (at > ready) {
+          ready = at;
+          strictest = each;
+        }
+      }
+      if (ready > now) {
+        // Held back by another of its tenants only: it waits in that one's queue, so this
+        // tenant's own calls behind it are not held back too.
+        if (strictest !== tenant && tenant.pace.readyAt(now) <= now) {
+          tenant.queue.shift();
+          tenant.queue.size--;
+          head.owner = strictest;
+          strictest.queue.push(head, false);
+          this.#schedule(strictest, now);
+          continue;
+        }
+        break;
+      }
       tenant.queue.shift();
       tenant.queue.size--;
       this.#forgetWaiter(head);

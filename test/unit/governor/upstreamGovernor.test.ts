@@ -244,3 +244,23 @@ describe('upstream governor: probes, budgets and bookkeeping', () => {
     expect(governor.stats().pacedTenants).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('upstream governor: calls of several tenants', () => {
+  it('a call held back only by its other tenant moves to that one\'s queue: its first tenant\'s own calls go on', async () => {
+    const governor = governorOf();
+    const a = ask(governor, ['A'], 'a0');
+    const b = ask(governor, ['B'], 'b0');
+    governor.finished(a.call, 'limited', 1000, undefined);
+    const both = ask(governor, ['A', 'B'], 'ab');
+    // B pauses for 5 s while the [A, B] call waits in A's queue
+    governor.finished(b.call, 'limited', 5000, undefined);
+    await vi.advanceTimersByTimeAsync(1500);
+    const onlyA = ask(governor, ['A'], 'a1');
+    await vi.advanceTimersByTimeAsync(1200);
+    expect(onlyA.sentAt).toBeDefined();
+    expect(onlyA.sentAt).toBeLessThan(1_000_000 + 4000);
+    expect(both.sentAt).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(both.sentAt).toBeDefined();
+  });
+});
