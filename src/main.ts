@@ -43,6 +43,11 @@ async function main(): Promise<void> {
   // Last resort: a promise nobody awaited fails its own request, not the whole process.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; the server goes on'));
   const demo = config.demo ? await startDemoUpstream(config) : undefined;
+  if (!demo && config.talkstackApiKey && !config.allowedHosts) {
+    logger.warn(
+      'TALKSTACK_API_KEY is set without ALLOWED_HOSTS: a page on another site could reach this server under a name it controls (DNS rebinding) and read calls with the server\'s key; list the Host names this server is reached by in ALLOWED_HOSTS',
+    );
+  }
   const server = createServer(demo?.config ?? config, {
     logger,
     ...(trustedDocuments ? { trustedDocuments } : {}),

@@ -89,6 +89,21 @@ const originList = z
     }
   });
 
+/** `name[:port]` as a Host header carries it: a DNS name or IPv4 address, or a bracketed IPv6 one. */
+const HOST_VALUE = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+const hostList = z
+  .string()
+  .transform((text): readonly string[] => text.split(',').map((host) => host.trim().toLowerCase()).filter((host) => host !== ''))
+  .check((ctx) => {
+    const bad = ctx.value.find((host) => !HOST_VALUE.test(host));
+    if (bad !== undefined) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `"${bad.slice(0, 100)}" is not a host: expected comma-separated name[:port] values` });
+    } else if (ctx.value.length === 0) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: 'must list at least one host' });
+    }
+  });
+
 /** Keyed by the configuration's field names (config.ts: `Config`), in the order the docs list them. */
 export const SETTINGS = {
   port: withDefault({ variable: 'PORT', group: 'server', default: 4000, parse: integer(0, 65535), description: 'HTTP port' }),
@@ -317,6 +332,14 @@ export const SETTINGS = {
     defaultText: '— (demo mode: `http://localhost:4001`)',
     parse: originList,
     description: 'exact origins allowed cross-origin access, comma-separated `scheme://host[:port]` (no wildcard, no path); see Security',
+  }),
+  allowedHosts: withoutDefault({
+    variable: 'ALLOWED_HOSTS',
+    group: 'security',
+    defaultText: '— (any)',
+    parse: hostList,
+    description:
+      '`Host` values (`name[:port]`, comma-separated; a name without a port allows it on any port) the server answers on `/graphql`; another gets 421 `BAD_REQUEST` (`/health`, `/readiness` and `/metrics` aside: probes send the pod\'s address). Closes DNS rebinding against a server holding `TALKSTACK_API_KEY`: without it, the server warns at start-up when that key is set (not in demo mode)',
   }),
   persistedOperationsOnly: withDefault({
     variable: 'PERSISTED_OPERATIONS_ONLY',

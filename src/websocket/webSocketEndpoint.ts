@@ -26,6 +26,7 @@ import type { TrustedDocuments } from '../limits/trustedManifest.js';
 import type { Context } from '../graphql/context.js';
 import { isAllowedUpgradeRequest } from '../http/cors.js';
 import { writeErrorToSocket } from '../http/errorAnswer.js';
+import { hostCheck, MISDIRECTED } from '../http/allowedHosts.js';
 import { checkRequestHead } from '../http/requestHead.js';
 import type { Logger } from '../logging/logger.js';
 import { type GraphQLOverWebSocket, serveGraphQLOverWebSocket } from './graphqlWs.js';
@@ -49,7 +50,7 @@ export interface WebSocketEndpoint {
 
 export interface WebSocketEndpointOptions {
   path: string;
-  config: Pick<Config, 'corsOrigins' | 'maxBodyBytes'>;
+  config: Pick<Config, 'corsOrigins' | 'maxBodyBytes' | 'allowedHosts'>;
   yoga: YogaServerInstance<Record<string, never>, Context>;
   logger: Logger;
   /** PERSISTED_OPERATIONS_ONLY: the only documents operations may run */
@@ -122,6 +123,7 @@ export function attachWebSocketEndpoint(http: Server, { path, config, yoga, logg
   let graceTimer: NodeJS.Timeout | undefined;
 
   const refuse = (socket: Duplex, status: number, code: string, message: string): void => writeErrorToSocket(socket as Socket, status, code, message);
+  const hostAllowed = hostCheck(config.allowedHosts);
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!isWebSocketUpgrade(req)) {
@@ -131,6 +133,7 @@ export function attachWebSocketEndpoint(http: Server, { path, config, yoga, logg
     // Node's HTTP server no longer watches this socket: a reset must not become an uncaught error.
     socket.on('error', ignore);
     if (!passesHeadChecks(req, socket)) return;
+    if (hostAllowed && !hostAllowed(req)) return refuse(socket, 421, 'BAD_REQUEST', MISDIRECTED);
     if (pathOf(req.url) !== path) return refuse(socket, 404, 'NOT_FOUND', `WebSocket connections are served on ${path} only.`);
     if (draining) return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'The server is stopping; connect again.');
     if (!isAllowedUpgradeRequest(req, config)) {
