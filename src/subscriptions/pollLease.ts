@@ -3,22 +3,30 @@
  * (redisPollSharing.ts): a Redis key whose value is the holder's random instance id, so only
  * the holder extends or deletes it. Each step is one Lua script, atomic in Redis:
  * - take or extend: SET it when absent, extend it when this instance holds it; true when this
- *   instance holds it afterwards;
+ *   instance holds it afterwards. A lease always expires (contract: "a poll lease always
+ *   expires, and a malformed or never-expiring one is taken over within two poll intervals"):
+ *   one that is not an instance id, has no expiry, or is not a string at all is taken over at
+ *   once, and one set to live longer than two leases is cut down to one, so whoever can write
+ *   to Redis cannot stall a call's subscribers;
  * - release: compare and delete, so a lease another instance took meanwhile is never removed.
  * Both reject when Redis fails or times out (the caller then polls alone).
  */
 import type { Redis } from 'ioredis';
 
 const TAKE_OR_EXTEND = `
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'string' and kind ~= 'none' then redis.call('DEL', KEYS[1]) end
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-if holder == false then
+local ttl = redis.call('PTTL', KEYS[1])
+if holder == false or ttl < 0 or string.len(holder) ~= 16 or not string.match(holder, '^[A-Za-z0-9_-]+$') then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
+if ttl > 2 * tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
 const DELETE_IF_HELD = `

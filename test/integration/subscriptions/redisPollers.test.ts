@@ -369,6 +369,28 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     }
   };
 
+  it('a forged lease (never expiring, malformed, of another type, or set for an hour) is taken over within two intervals', async () => {
+    const instance = await startInstance();
+    const client = redis.client();
+    const fingerprint = instance.server.redis?.keyFingerprint(makeCredential(undefined, DEMO_API_KEY) as never) as string;
+    const forgeries: [string, (key: string) => Promise<unknown>][] = [
+      ['never expiring', (key) => client.set(key, 'AAAAAAAAAAAAAAAA')],
+      ['malformed', (key) => client.set(key, 'not an instance id', 'PX', 3_600_000)],
+      ['another type', (key) => client.hset(key, 'holder', 'x')],
+      ['an hour long', (key) => client.set(key, 'BBBBBBBBBBBBBBBB', 'PX', 3_600_000)],
+    ];
+    for (const [name, forge] of forgeries) {
+      const sid = `CAforgedLease${name.replace(/\W/g, '')}`;
+      sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+      await forge(`${redisPollKeyOf(fingerprint, { projectId: DEMO_PROJECT_ID, sid })}:lease`);
+      const started = performance.now();
+      const [subscription] = await watchMany(instance, sid, 1);
+      const first = await (subscription as SseSubscription<Watch>).payload(0, 2000);
+      expect(first.data?.callUpdates.status, name).toBe('RINGING');
+      expect(performance.now() - started, name).toBeLessThan(2 * POLL_MS * 1.5 + 500);
+    }
+  });
+
   it('forged messages on a poll channel (each three times) are no messages: no crash, followers keep the real holder\'s updates, no forged text reaches a client', async () => {
     const sid = 'CAredis_forged';
     sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
