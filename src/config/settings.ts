@@ -288,6 +288,14 @@ export const SETTINGS = {
     parse: integer(0, 100_000),
     description: 'aliases one operation may use (a fragment\'s aliases count each time it is spread)',
   }),
+  maxOperationsPerConnection: withDefault({
+    variable: 'MAX_OPERATIONS_PER_CONNECTION',
+    group: 'limits',
+    default: 200,
+    parse: integer(1, 100_000),
+    description:
+      'operations one WebSocket may run at once, subscriptions included (a gateway multiplexes many clients on one socket per credential); past it an `error` message `TOO_MANY_REQUESTS` for that operation id',
+  }),
   maxSelections: withDefault({
     variable: 'MAX_SELECTIONS',
     group: 'limits',

@@ -142,7 +142,14 @@ export function serveGraphQLOverWebSocket(
     yoga,
     logger,
     trustedDocuments,
-  }: { yoga: YogaServerInstance<Record<string, never>, Context>; logger: Logger; trustedDocuments?: TrustedDocuments | undefined },
+    maxOperations = Infinity,
+  }: {
+    yoga: YogaServerInstance<Record<string, never>, Context>;
+    logger: Logger;
+    trustedDocuments?: TrustedDocuments | undefined;
+    /** MAX_OPERATIONS_PER_CONNECTION: operations one socket may run at once, subscriptions included */
+    maxOperations?: number;
+  },
 ): GraphQLOverWebSocket {
   const connections = new Map<WebSocket, Connection>();
   // What onSubscribe prepared for graphql-ws's execute/subscribe calls, keyed by the args it returned.
@@ -209,6 +216,15 @@ export function serveGraphQLOverWebSocket(
         // Yoga's onParams, where HTTP requests meet PERSISTED_OPERATIONS_ONLY, does not run
         // here: the same rule, before anything is parsed. graphql-ws wants a `query` string:
         // a request by hash sends "" with its `documentId` or `extensions.persistedQuery`.
+        // One socket, one client (or a gateway for many): what it runs at once is bounded, so
+        // 200 messages in a few milliseconds cannot queue a hundred thousand upstream calls.
+        if (connection.operations >= maxOperations) {
+          return [
+            new GraphQLError(`This connection already runs ${maxOperations} operations (MAX_OPERATIONS_PER_CONNECTION); wait for one to end.`, {
+              extensions: { code: 'TOO_MANY_REQUESTS', retryAfterMs: 1000 },
+            }),
+          ];
+        }
         const query = trustedDocuments ? trustedDocumentFor(trustedDocuments, payload) : payload.query;
         if (typeof query !== 'string') return [query];
         const signal = connection.begin(id);

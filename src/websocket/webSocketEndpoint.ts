@@ -50,7 +50,7 @@ export interface WebSocketEndpoint {
 
 export interface WebSocketEndpointOptions {
   path: string;
-  config: Pick<Config, 'corsOrigins' | 'maxBodyBytes' | 'allowedHosts'>;
+  config: Pick<Config, 'corsOrigins' | 'maxBodyBytes' | 'allowedHosts' | 'maxOperationsPerConnection'>;
   yoga: YogaServerInstance<Record<string, never>, Context>;
   logger: Logger;
   /** PERSISTED_OPERATIONS_ONLY: the only documents operations may run */
@@ -118,7 +118,7 @@ const pathOf = (url: string | undefined): string => {
 
 export function attachWebSocketEndpoint(http: Server, { path, config, yoga, logger, trustedDocuments }: WebSocketEndpointOptions): WebSocketEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
-  const graphql: GraphQLOverWebSocket = serveGraphQLOverWebSocket(wss, { yoga, logger, trustedDocuments });
+  const graphql: GraphQLOverWebSocket = serveGraphQLOverWebSocket(wss, { yoga, logger, trustedDocuments, maxOperations: config.maxOperationsPerConnection });
   let draining = false;
   let graceTimer: NodeJS.Timeout | undefined;
 

@@ -447,8 +447,10 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
       });
       for (const { sid, value, channel } of cases) {
         sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
-        // Nobody polls while the forger holds the lease: a joiner hears nothing but `:last`.
-        await client.set(`${channel}:lease`, 'evil', 'PX', 60_000);
+        // Nobody polls while the forger holds the lease (one that looks like an instance's, for
+        // less than two leases: a longer or malformed one is taken over at once): a joiner
+        // hears nothing but `:last`.
+        await client.set(`${channel}:lease`, 'EVILEVILEVILEVIL', 'PX', 590);
         await client.set(`${channel}:last`, value, 'PX', 60_000);
       }
       const joiners = await Promise.all(cases.map(async ({ sid }) => ((await watchMany(c, sid, 1)) as [SseSubscription<Watch>])[0]));

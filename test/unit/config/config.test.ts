@@ -38,6 +38,7 @@ describe('configuration', () => {
       maxListEntries: 1000,
       maxErrors: 100,
       maxSelections: 500,
+      maxOperationsPerConnection: 200,
       upstreamMaxWaitMs: 10_000,
       maxWaitingCallsPerTenant: 5000,
       staleIfErrorSeconds: 300,
