@@ -319,6 +319,22 @@ export function serveGraphQLOverWebSocket(
     // the socket itself) on the console; they are the client's and belong in the log at debug.
     socket.removeAllListeners('error');
     socket.on('error', (error) => logger.debug({ reason: error.message }, 'WebSocket connection error'));
+    // A client that resets its socket while results are on their way makes each later send
+    // fail (ECONNRESET, EPIPE, "not open"); graphql-ws prints every such failure as a
+    // multi-line stack on stderr. A failed send means the socket is going away (ws then closes
+    // it, which ends its operations): nobody's error, so it is noted at debug and dropped.
+    const send = socket.send.bind(socket) as (data: unknown, callback?: (error?: Error) => void) => void;
+    let noted = false;
+    (socket as { send: unknown }).send = (data: unknown, callback?: (error?: Error) => void) => {
+      if (socket.readyState !== socket.OPEN) return callback?.();
+      send(data, (error) => {
+        if (error && !noted) {
+          noted = true;
+          logger.debug({ reason: error.message }, 'a WebSocket send failed: the client has gone');
+        }
+        callback?.();
+      });
+    };
     // graphql-ws cancels a client-completed subscription, but not a query still running.
     socket.on('message', (data) => {
       if (connection.operations === 0) return;
