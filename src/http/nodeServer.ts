@@ -3,8 +3,8 @@
  * refuses, anything a handler throws: lastResort.ts) and the connections it must close cleanly
  * when stopping (gracefulClose.ts).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { type CloseResult, GracefulClose } from './gracefulClose.js';
@@ -21,11 +21,40 @@ export interface NodeServer {
   close(graceMs: number): Promise<CloseResult>;
 }
 
+/** Answers of a connection not done yet (pipelined ones wait their turn). */
+const unanswered = new WeakMap<Socket, Set<ServerResponse>>();
+
+/**
+ * Work belongs to its client and ends with it (contract: "every request of a closed HTTP
+ * connection, pipelined ones included"): Node closes only the answer being written when its
+ * connection closes, so the answers pipelined behind it are closed here. Yoga aborts an
+ * operation when its answer closes unfinished: their upstream calls are dropped unless
+ * another operation awaits them.
+ */
+function endsWithItsConnection(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  let waiting = unanswered.get(socket);
+  if (!waiting) {
+    const own = (waiting = new Set());
+    unanswered.set(socket, own);
+    socket.once('close', () => {
+      // A pipelined answer never gets a socket, so destroying it closes nothing: its 'close'
+      // (what Yoga's adapter aborts the operation on) is announced here instead.
+      for (const pending of [...own]) if (!pending.writableFinished) pending.emit('close');
+      own.clear();
+    });
+  }
+  const own = waiting;
+  own.add(res);
+  res.once('close', () => own.delete(res));
+}
+
 export function createNodeServer(route: RequestListener, { config, logger }: { config: Pick<Config, 'upstreamTimeoutMs' | 'upstreamRetries'>; logger: Logger }): NodeServer {
   const http = createServer(
     HTTP_SERVER_OPTIONS,
     guardRequests((req, res) => {
       connections.track(res);
+      endsWithItsConnection(req, res);
       route(req, res);
     }, logger),
   );

@@ -27,7 +27,7 @@ describe.skipIf(skipRedis)('two instances pacing one key through Redis', () => {
     redisServer = await startRedis();
     stack = await startStack({
       config: { redisUrl: redisServer.url, redisKeySecret: 'cluster-pacing-secret', upstreamConcurrency: 16, staleIfErrorSeconds: 0 },
-      simulator: { latencyMs: 20, rateLimit: { perSecond: 200, burst: 200 } },
+      simulator: { latencyMs: 20, rateLimit: { perSecond: 100, burst: 100 } },
     });
     second = createServer(stack.server.config, { logger: createLogger('warn', { write: () => undefined }) });
     secondUrl = await second.listen(0, '127.0.0.1');
@@ -72,20 +72,21 @@ describe.skipIf(skipRedis)('two instances pacing one key through Redis', () => {
     return (await Promise.all(users)).reduce((sum, failed) => sum + failed, 0);
   }
 
-  it('a rate one instance learns paces the other before its first 429; 4 users across both stay within the one limit', async () => {
+  // Loose time bounds: on a loaded machine the rate learned is what the server managed to send.
+  it('a rate one instance learns paces the other before its first 429; 4 users across both stay within the one limit', { timeout: 40_000 }, async () => {
     // The first lesson comes from A's 429s; B hears it through Redis, before any call of its own.
-    await page(stack.url, freshCalls(500));
+    await page(stack.url, freshCalls(300));
     await new Promise((resolve) => setTimeout(resolve, 200));
     stack.sim.resetStats();
-    expect(await page(secondUrl, freshCalls(50))).toBe(0);
+    expect(await page(secondUrl, freshCalls(30))).toBe(0);
     expect(stack.sim.stats.rateLimited).toBe(0);
     expect(second.stats().governor.pacedTenants).toBe(1);
     stack.sim.resetStats();
-    const failed = await usersOnBoth(2, 50);
-    process.stderr.write(`[figures] two instances sharing Redis, 4 users × 2 pages of 50 against 200/s per key: ${failed} rows failed, ${stack.sim.stats.requests} upstream requests, ${stack.sim.stats.rateLimited} 429s for 400 calls\n`);
+    const failed = await usersOnBoth(2, 25);
+    process.stderr.write(`[figures] two instances sharing Redis, 4 users × 2 pages of 25 against 100/s per key: ${failed} rows failed, ${stack.sim.stats.requests} upstream requests, ${stack.sim.stats.rateLimited} 429s for 200 calls\n`);
     expect(failed).toBe(0);
-    expect(stack.sim.stats.rateLimited).toBeLessThan(0.1 * 400);
-    expect(stack.sim.stats.requests).toBeLessThanOrEqual(1.1 * 400);
+    expect(stack.sim.stats.rateLimited).toBeLessThan(0.1 * 200);
+    expect(stack.sim.stats.requests).toBeLessThanOrEqual(1.1 * 200);
   });
 
   it('one send schedule for both: reservations of one tenant through two connections are spaced at its rate', async () => {
@@ -108,9 +109,9 @@ describe.skipIf(skipRedis)('two instances pacing one key through Redis', () => {
     expect(await paceB.reserve('paused-tenant', 10, 0, 5000)).toBeGreaterThan(1900);
   });
 
-  it('Redis killed while both pace the key: each paces alone, no row fails', async () => {
+  it('Redis killed while both pace the key: each paces alone, no row fails', { timeout: 40_000 }, async () => {
     stack.sim.resetStats();
-    const failed = await usersOnBoth(1, 40, async () => {
+    const failed = await usersOnBoth(1, 20, async () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await redisServer.kill();
     });
