@@ -32,6 +32,9 @@ const unanswered = new WeakMap<Socket, Set<ServerResponse>>();
  * another operation awaits them.
  */
 function endsWithItsConnection(req: IncomingMessage, res: ServerResponse): void {
+  // The answer being written has the socket, and Node closes it with the connection; only
+  // one waiting behind another (no socket yet) needs watching. Nothing is done otherwise.
+  if (res.socket !== null) return;
   const socket = req.socket;
   let waiting = unanswered.get(socket);
   if (!waiting) {

@@ -4,7 +4,7 @@
  * validation rules, with the bounds on @defer/@stream arguments (incrementalDirectiveRule.ts). Everything here happens once per
  * distinct document: Yoga caches parse and validation results.
  */
-import { GraphQLError } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config/config.js';
 import { incrementalDirectiveRule } from './incrementalDirectiveRule.js';
@@ -16,6 +16,13 @@ const TOO_MANY_TOKENS = /Document contains more tha[nt] \d+ tokens/;
 
 export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxSelections'>): Plugin {
   const depthRule = maxDepthRule(config.maxDepth);
+  // Counted once per document: the parse cache hands the same document to every request of it.
+  const counted = new WeakMap<DocumentNode, boolean>();
+  const overSelections = (document: DocumentNode): boolean => {
+    let over = counted.get(document);
+    if (over === undefined) counted.set(document, (over = selectionCount(document, config.maxSelections) > config.maxSelections));
+    return over;
+  };
   const aliasesRule = maxAliasesRule(config.maxAliases);
   return {
     onParse({ parseFn, setParseFn }) {
@@ -34,7 +41,7 @@ export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth'
     },
     onValidate({ addValidationRule, params, setResult }) {
       // Before graphql's rules: some cost the square of repeated selections.
-      if (selectionCount(params.documentAST, config.maxSelections) > config.maxSelections) {
+      if (overSelections(params.documentAST)) {
         setResult([
           new GraphQLError(`The operation has more than ${config.maxSelections} field selections (MAX_SELECTIONS).`, {
             extensions: { code: VALIDATION_FAILED, http: { spec: false, status: 400 } },
