@@ -16,6 +16,7 @@ import { callAddress, isWellFormedSid, MALFORMED_SID, projectIdOf, type Reject }
 import { BadUserInputError, UnauthenticatedError } from '../src/calls/callDataErrors.js';
 import type { CallLoader } from '../src/fetch/callLoader.js';
 import type { Context } from '../src/graphql/context.js';
+import { noteResolved } from '../src/graphql/responseSize.js';
 import { recordIfStale } from '../src/graphql/staleExtensions.js';
 import { CancelledError } from '../src/talkstack/cancellation.js';
 
@@ -34,6 +35,13 @@ const rejectOnce =
     if (!error) errors.set(message, (error = new BadUserInputError(message)));
     return error;
   };
+
+/** A call resolved for a field: counted toward the answer's size, and noted when it is a stale answer. */
+function settledFor(ctx: Context, info: GraphQLResolveInfo, index: number | undefined, call: Call | null): Call | null {
+  if (call === null) return call;
+  noteResolved(ctx, call);
+  return recordIfStale(ctx, info, index, call);
+}
 
 /** A failed lookup settles to nothing when the client has gone (nobody reads it), else fails with its error. */
 const failedLookup = (error: unknown): null => {
@@ -68,7 +76,7 @@ export function loadCall(ctx: Context, sid: string | number, projectId: ProjectA
   } catch (error) {
     pending = Promise.reject(error);
   }
-  return pending.then((call) => recordIfStale(ctx, info, index, call), failedLookup);
+  return pending.then((call) => settledFor(ctx, info, index, call), failedLookup);
 }
 
 /**
@@ -82,7 +90,7 @@ export function loadCalls(ctx: Context, sids: readonly (string | number)[], proj
   let malformed: Promise<never> | undefined;
   return sids.map((sid, index) => {
     const text = String(sid);
-    if (isWellFormedSid(text)) return loader.load({ projectId: project, sid: text }).then((call) => recordIfStale(ctx, info, index, call), failedLookup);
+    if (isWellFormedSid(text)) return loader.load({ projectId: project, sid: text }).then((call) => settledFor(ctx, info, index, call), failedLookup);
     if (!malformed) {
       malformed = refuseInput(ctx, MALFORMED_SID);
       // Every entry gets its own handler from the executor; this one only keeps the shared

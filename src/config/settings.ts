@@ -288,6 +288,14 @@ export const SETTINGS = {
     parse: integer(0, 100_000),
     description: 'aliases one operation may use (a fragment\'s aliases count each time it is spread)',
   }),
+  maxResponseBytes: withDefault({
+    variable: 'MAX_RESPONSE_BYTES',
+    group: 'limits',
+    default: 8_388_608,
+    parse: integer(65_536, 1_073_741_824),
+    description:
+      'largest `data` (JSON bytes) one answer may carry; from the call that would pass it, in response order, each is `null` with `RESPONSE_TOO_LARGE` (within `MAX_ERRORS`)',
+  }),
   maxOperationsPerConnection: withDefault({
     variable: 'MAX_OPERATIONS_PER_CONNECTION',
     group: 'limits',

@@ -81,6 +81,15 @@ const RECORDING_OVERHEAD = 160;
  * CACHE_MAX_BYTES.
  */
 export function callWeightOf(call: Call): number {
+  let weight = weights.get(call);
+  if (weight === undefined) weights.set(call, (weight = weighed(call)));
+  return weight;
+}
+
+/** Weighed once per call object: the store and the response budget (graphql/responseSize.ts) both ask. */
+const weights = new WeakMap<Call, number>();
+
+function weighed(call: Call): number {
   let chars = call.sid.length + call.projectId.length + call.upstreamStatus.length;
   for (const recording of call.recordings) chars += recording.url.length + (recording.sid?.length ?? 0) + RECORDING_OVERHEAD / 2;
   let dataChars = 0;

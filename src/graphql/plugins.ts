@@ -36,6 +36,7 @@ import { useVariableErrorCode } from '../limits/variableErrors.js';
 import type { Logger } from '../logging/logger.js';
 import { useIncrementalErrorMasking } from './incrementalErrorMasking.js';
 import { useLastResortErrors } from './lastResortErrors.js';
+import { useResponseSizeLimit } from './responseSize.js';
 import { useStaleExtensions } from './staleExtensions.js';
 import { useUnsentStreamsClosed } from './unsentStreams.js';
 
@@ -64,6 +65,8 @@ export function graphqlPlugins({ config, logger, csrfHeader, tracing, metrics, t
     useKnownOperationTypes(),
     useListEntriesLimit(config.maxListEntries),
     useVariableErrorCode(),
+    // MAX_RESPONSE_BYTES before MAX_ERRORS: the calls it leaves out are errors the cap counts.
+    useResponseSizeLimit(config.maxResponseBytes),
     useErrorCountLimit(config.maxErrors),
     // Yoga codes and masks every result's errors; the parts of an incremental result too.
     useIncrementalErrorMasking(logger),

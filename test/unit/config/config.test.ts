@@ -39,6 +39,7 @@ describe('configuration', () => {
       maxErrors: 100,
       maxSelections: 500,
       maxOperationsPerConnection: 200,
+      maxResponseBytes: 8_388_608,
       upstreamMaxWaitMs: 10_000,
       maxWaitingCallsPerTenant: 5000,
       staleIfErrorSeconds: 300,
