@@ -29,6 +29,22 @@ export function formatProgress(
   );
 }
 
+/**
+ * The last sample of each whole minute, and how minute 3 compares with minute 2 (issue 18's
+ * leak check: within 5 % once the store of calls has filled).
+ */
+function perMinute(samples: readonly { atSeconds: number; bytes: number }[]): string {
+  const minutes: number[] = [];
+  for (const sample of samples) {
+    const minute = Math.floor(sample.atSeconds / 60);
+    if (minute >= 1) minutes[minute - 1] = sample.bytes;
+  }
+  const listed = minutes.map((bytes, i) => `minute ${i + 1} ${mib(bytes)}`).filter((_, i) => minutes[i] !== undefined);
+  const [, second, third] = minutes;
+  const change = second && third ? ` (minute 3 vs 2: ${third >= second ? '+' : ''}${((100 * (third - second)) / second).toFixed(1)} %)` : '';
+  return listed.join(', ') + change;
+}
+
 export function formatSummary(result: SoakResult): string {
   const { load, rss, server, settings } = result;
   const latency = load.latencyMs;
@@ -54,6 +70,7 @@ export function formatSummary(result: SoakResult): string {
       }`,
     ],
     ['CPU (% of one core)', `server ${result.cpu.serverPercent === undefined ? 'n/a' : `${result.cpu.serverPercent} %`}, soak process (simulator + load) ${result.cpu.soakPercent} %`],
+    ['RSS per minute', perMinute(rss.samples) || '— (a run under a minute)'],
     ['RSS samples', rss.samples.map((s) => `${s.atSeconds}s ${mib(s.bytes)}`).join(', ') || '—'],
     [
       'server',

@@ -26,6 +26,10 @@ export function startServer(settings: ServerSettings): Promise<ServerProcess> {
       TALKSTACK_DEMO: '0',
       UPSTREAM_TIMEOUT_MS: String(settings.upstreamTimeoutMs),
       UPSTREAM_RETRIES: String(settings.upstreamRetries),
+      // The rationed tenant (soakUpstream.ts) is refused 429 by one of its sids on every try,
+      // so its learned pace keeps falling: its calls must give up (RATE_LIMITED) well within
+      // the load's own request timeout, not wait the default 10 s.
+      UPSTREAM_MAX_WAIT_MS: '1000',
     }),
     startTimeoutMs: settings.startTimeoutMs,
   });
