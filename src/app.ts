@@ -40,6 +40,7 @@ import { SubscriptionRegistry, subscriptionLimitsOf } from './subscriptions/subs
 import { createTalkstackClient } from './talkstack/client.js';
 import { UpstreamScheduler } from './talkstack/scheduler.js';
 import { RedisSharedPace } from './governor/sharedPace.js';
+import { BackpressureGuard } from './http/backpressure.js';
 import { UpstreamGovernor } from './governor/upstreamGovernor.js';
 import { createTracing, type TracingOptions } from './tracing/tracing.js';
 import { attachWebSocketEndpoint } from './websocket/webSocketEndpoint.js';
@@ -165,7 +166,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
     graphiql: graphiqlServed ? { title: 'Talkstack calls · GraphiQL', tabs: options.graphiqlTabs ?? [DEFAULT_TAB_DOCUMENT] } : undefined,
   });
   const node = createNodeServer(createRouter({ config, readiness, metrics, graphiql: graphiqlServed, settledAnswers, graphql: yoga }), { config, logger });
-  const webSockets = attachWebSocketEndpoint(node.http, { path: GRAPHQL_PATH, config, yoga, logger, trustedDocuments });
+  // One backpressure rule for every stream: SSE and HTTP answers, WebSockets (http/backpressure.ts).
+  const backpressure = new BackpressureGuard();
+  backpressure.include(() => node.backlogs());
+  const webSockets = attachWebSocketEndpoint(node.http, { path: GRAPHQL_PATH, config, yoga, logger, trustedDocuments, backpressure });
 
   const stats = (): ServerStats => ({
     upstream: scheduler.stats,
@@ -205,6 +209,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Calls
       webSockets.close(graceMs);
       const { dropped } = await node.close(graceMs);
       webSockets.close();
+      backpressure.stop();
       if (dropped > 0) logger.warn({ dropped }, 'requests still running when SHUTDOWN_GRACE_MS ended were cut off');
       // Gives the Redis poll leases back (bounded by the command timeout), so another instance takes over at once.
       await pollers.close();

@@ -47,6 +47,11 @@ export class GracefulClose {
     };
   }
 
+  /** the answers being written now (the backpressure guard looks at their backlogs) */
+  get answers(): Iterable<ServerResponse> {
+    return this.#open;
+  }
+
   /** answers being written now */
   get inFlight(): number {
     return this.#open.size;

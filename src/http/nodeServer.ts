@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import type { Backlogged } from './backpressure.js';
 import { type CloseResult, GracefulClose } from './gracefulClose.js';
 import { answerClientError, guardRequests, type RequestListener } from './lastResort.js';
 import { applyServerTimeouts, HTTP_SERVER_OPTIONS } from './serverTimeouts.js';
@@ -19,6 +20,8 @@ export interface NodeServer {
   beginDraining(): void;
   /** stops listening; answers in flight get `graceMs` to finish (gracefulClose.ts) */
   close(graceMs: number): Promise<CloseResult>;
+  /** the answers in flight as backpressure.ts sees them: what each has queued, how to end it */
+  backlogs(): Iterable<Backlogged>;
 }
 
 /** Answers of a connection not done yet (pipelined ones wait their turn). */
@@ -80,5 +83,10 @@ export function createNodeServer(route: RequestListener, { config, logger }: { c
     },
     beginDraining: () => connections.beginDraining(),
     close: (graceMs) => connections.close(graceMs),
+    *backlogs() {
+      for (const res of connections.answers) {
+        if (res.writableLength > 0) yield { unsent: res.writableLength, close: () => res.destroy() };
+      }
+    },
   };
 }

@@ -20,6 +20,7 @@
  * validation, limits, PERSISTED_OPERATIONS_ONLY) are `error` messages, as the protocol says. HTTP-only error extensions
  * (`http`) are not sent.
  */
+import type { BackpressureGuard } from '../http/backpressure.js';
 import { type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
@@ -42,6 +43,8 @@ const TOO_MANY_SUBSCRIPTIONS: ErrorCode = 'TOO_MANY_SUBSCRIPTIONS';
 
 /** Longest `complete` message looked at for a running operation's id (they are ~60 bytes). */
 const MAX_COMPLETE_MESSAGE_BYTES = 4096;
+/** WebSocket close code "try again later" (RFC 6455 registry): the client did not read. */
+const TRY_AGAIN_LATER = 1013;
 
 type Execute = (args: ExecutionArgs) => unknown;
 
@@ -143,12 +146,15 @@ export function serveGraphQLOverWebSocket(
     logger,
     trustedDocuments,
     maxOperations = Infinity,
+    backpressure,
   }: {
     yoga: YogaServerInstance<Record<string, never>, Context>;
     logger: Logger;
     trustedDocuments?: TrustedDocuments | undefined;
     /** MAX_OPERATIONS_PER_CONNECTION: operations one socket may run at once, subscriptions included */
     maxOperations?: number;
+    /** closes a socket whose unsent messages pass 16 MiB, the largest first past 256 MiB in all */
+    backpressure?: BackpressureGuard | undefined;
   },
 ): GraphQLOverWebSocket {
   const connections = new Map<WebSocket, Connection>();
@@ -325,6 +331,19 @@ export function serveGraphQLOverWebSocket(
     // it, which ends its operations): nobody's error, so it is noted at debug and dropped.
     const send = socket.send.bind(socket) as (data: unknown, callback?: (error?: Error) => void) => void;
     let noted = false;
+    // A client that stops reading: its messages queue here, bounded (http/backpressure.ts).
+    const backlog = {
+      get unsent() {
+        return socket.bufferedAmount;
+      },
+      close() {
+        socket.close(TRY_AGAIN_LATER, 'The connection does not read its messages; connect again');
+        // The close frame waits behind what is queued: the socket goes for good soon after.
+        setTimeout(() => socket.terminate(), 1000).unref();
+      },
+    };
+    const unwatch = backpressure?.watch(backlog);
+    socket.once('close', () => unwatch?.());
     (socket as { send: unknown }).send = (data: unknown, callback?: (error?: Error) => void) => {
       if (socket.readyState !== socket.OPEN) return callback?.();
       send(data, (error) => {
@@ -334,6 +353,7 @@ export function serveGraphQLOverWebSocket(
         }
         callback?.();
       });
+      backpressure?.checkOne(backlog);
     };
     // graphql-ws cancels a client-completed subscription, but not a query still running.
     socket.on('message', (data) => {

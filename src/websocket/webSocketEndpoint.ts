@@ -15,6 +15,7 @@
  * served them as plain requests. Node hands every Upgrade request to this listener, so such
  * a request is given back to the HTTP server as it arrived, minus the Upgrade header.
  */
+import type { BackpressureGuard } from '../http/backpressure.js';
 import type { IncomingMessage, Server } from 'node:http';
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -55,6 +56,8 @@ export interface WebSocketEndpointOptions {
   logger: Logger;
   /** PERSISTED_OPERATIONS_ONLY: the only documents operations may run */
   trustedDocuments?: TrustedDocuments | undefined;
+  /** the process's backpressure guard (http/backpressure.ts) */
+  backpressure?: BackpressureGuard | undefined;
 }
 
 const ignore = () => {};
@@ -116,9 +119,9 @@ const pathOf = (url: string | undefined): string => {
   return query === -1 ? target : target.slice(0, query);
 };
 
-export function attachWebSocketEndpoint(http: Server, { path, config, yoga, logger, trustedDocuments }: WebSocketEndpointOptions): WebSocketEndpoint {
+export function attachWebSocketEndpoint(http: Server, { path, config, yoga, logger, trustedDocuments, backpressure }: WebSocketEndpointOptions): WebSocketEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
-  const graphql: GraphQLOverWebSocket = serveGraphQLOverWebSocket(wss, { yoga, logger, trustedDocuments, maxOperations: config.maxOperationsPerConnection });
+  const graphql: GraphQLOverWebSocket = serveGraphQLOverWebSocket(wss, { yoga, logger, trustedDocuments, maxOperations: config.maxOperationsPerConnection, backpressure });
   let draining = false;
   let graceTimer: NodeJS.Timeout | undefined;
 

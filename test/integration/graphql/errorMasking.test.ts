@@ -84,7 +84,8 @@ describe('credential safety', () => {
       const { sim } = stack;
       sim.addAccount('sentinel', { apiKeys: [SENTINEL], seedDemo: true });
       sim.injectFault('f500', { type: 'status', status: 500 });
-      sim.injectFault('f429', { type: 'status', status: 429, headers: { 'retry-after': '0' } });
+      // Its quota announced: the tenant is paced to it, not to a rate learned from nothing.
+      sim.injectFault('f429', { type: 'status', status: 429, headers: { 'retry-after': '0', 'ratelimit-policy': '1000;w=1' } });
       sim.injectFault('f403', { type: 'status', status: 403, body: { error: `forbidden for ${SENTINEL}` } });
       sim.injectFault('fbad', { type: 'raw', body: `not json ${SENTINEL}` });
       sim.injectFault('freset', { type: 'reset' });
