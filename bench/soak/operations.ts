@@ -98,6 +98,7 @@ export class OperationPlanner {
 
   /** faulty sids whose failures the governor does not act on: they may share a request with healthy ones */
   readonly #shareable: SoakUpstream['faulty'];
+  #nextFaulty = 0;
 
   constructor(random: Random, upstream: SoakUpstream) {
     this.#random = random;
@@ -153,9 +154,13 @@ export class OperationPlanner {
     return { sid, outcome: { type: 'null' } };
   }
 
-  /** Any faulty sid, with the credential it must be asked with (its own tenant, for some). */
+  /**
+   * The next faulty sid in turn (not at random: even a run of a few seconds meets every kind
+   * of failure), with the credential it must be asked with (its own tenant, for some).
+   */
   #faultyCall(): { slot: Slot; credential: Record<string, string> | undefined } {
-    const { sid, code, credential } = this.#random.pick(this.#upstream.faulty);
+    const faulty = this.#upstream.faulty;
+    const { sid, code, credential } = faulty[this.#nextFaulty++ % faulty.length] as (typeof faulty)[number];
     const outcome: Outcome = code === undefined ? { type: 'call', sid } : { type: 'error', code, upstream: true, orRefused: credential !== undefined };
     return { slot: { sid, outcome }, credential: credential && { ...credential } };
   }
