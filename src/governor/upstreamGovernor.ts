@@ -21,6 +21,7 @@ import { RateLimitedError, type RetryLaterError, TooManyRequestsError, UpstreamU
 import type { CallAddress } from '../calls/call.js';
 import { addressKeyOf } from '../identity/keys.js';
 import { type Cancellation, CANCELLED_ERROR } from '../talkstack/cancellation.js';
+import { rateLimited } from '../talkstack/upstreamFailures.js';
 import { CircuitBreaker } from './circuitBreaker.js';
 import { announcedLimitOf, type RateLimitHeaderValues } from './rateLimitHeaders.js';
 import type { PaceLesson, SharedPace } from './sharedPace.js';
@@ -356,15 +357,10 @@ export class UpstreamGovernor {
     if (call.probeOf !== undefined) return undefined;
     for (const tenant of call.tenants) {
       if (tenant.breaker.open) {
-        this.#refused.breaker++;
         // This try goes nowhere; `unsent` only when no earlier try of the call went either.
         const admitted = call.counted;
         this.#uncount(call);
-        return new UpstreamUnavailableError(
-          'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
-          Math.max(1, tenant.breaker.retryAfterMs(this.#now())),
-          call.sends - (admitted ? 1 : 0) === 0,
-        );
+        return this.#unavailable(tenant, this.#now(), call.sends - (admitted ? 1 : 0) === 0);
       }
     }
     return undefined;
@@ -397,7 +393,7 @@ export class UpstreamGovernor {
 
   /** RATE_LIMITED for a call that was sent and refused on its last allowed try. */
   limitedError(call: GovernedCall): RetryLaterError {
-    return new RateLimitedError('Talkstack rate limit reached (429); try again later.', this.#predictMs(call), false);
+    return rateLimited(this.#predictMs(call));
   }
 
   /**
@@ -476,12 +472,7 @@ export class UpstreamGovernor {
       else if (admission === 'refuse') {
         for (const probe of probes ?? []) probe.breaker.probeDropped(true);
         call.probeOf = undefined;
-        this.#refused.breaker++;
-        return new UpstreamUnavailableError(
-          'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
-          Math.max(1, tenant.breaker.retryAfterMs(now)),
-          call.sends === 0,
-        );
+        return this.#unavailable(tenant, now, call.sends === 0);
       }
     }
     call.probeOf = probes;
@@ -673,20 +664,23 @@ export class UpstreamGovernor {
     this.#lessons.set(tenantFingerprint, { lesson, at: now });
   }
 
+  /** UPSTREAM_UNAVAILABLE for a call refused by `tenant`'s open breaker (counted as such). */
+  #unavailable(tenant: Tenant, now: number, unsent: boolean): RetryLaterError {
+    this.#refused.breaker++;
+    return new UpstreamUnavailableError(
+      'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
+      Math.max(1, tenant.breaker.retryAfterMs(now)),
+      unsent,
+    );
+  }
+
   #breakerChanged(tenant: Tenant, change: 'opened' | 'closed' | undefined): void {
     if (change === undefined) return;
     this.#options.onBreaker?.(tenant.id, change === 'opened');
     if (change === 'closed') return;
     // Opened: nothing of this tenant waits for a failing upstream any more.
     const now = this.#now();
-    const error = (unsent: boolean) => {
-      this.#refused.breaker++;
-      return new UpstreamUnavailableError(
-        'Talkstack is failing for this credential (circuit breaker open); the call was not sent. Try again later.',
-        Math.max(1, tenant.breaker.retryAfterMs(now)),
-        unsent,
-      );
-    };
+    const error = (unsent: boolean) => this.#unavailable(tenant, now, unsent);
     for (const waiter of tenant.queue.drain()) {
       if (waiter.gone) continue;
       this.#forgetWaiter(waiter);

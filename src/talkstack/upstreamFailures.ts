@@ -51,4 +51,4 @@ export function upstreamFailure(code: UpstreamFailureCode, message: string = FAI
 }
 
 /** A 429 on the call's last try: `retryAfterMs` from its `Retry-After` when it sent one. */
-export const rateLimited = (retryAfterMs: number | undefined): CallDataError => new RateLimitedError(FAILURE_MESSAGES.RATE_LIMITED, retryAfterMs, false);
+export const rateLimited = (retryAfterMs: number | undefined): RateLimitedError => new RateLimitedError(FAILURE_MESSAGES.RATE_LIMITED, retryAfterMs, false);
