@@ -110,7 +110,7 @@ describe.skipIf(skipRedis)('two instances pacing one key through Redis', () => {
     // 100 ms apart whichever instance asks; a slot only comes later when the asks themselves
     // were slower than the rate (a loaded machine), never sooner.
     for (let i = 1; i < sends.length; i++) {
-      const [before, after] = [sends[i - 1], sends[i]];
+      const [before, after] = [sends[i - 1], sends[i]] as [(typeof sends)[number], (typeof sends)[number]];
       expect(after.latest - before.earliest).toBeGreaterThanOrEqual(100 - 2);
       if (after.wait > 0) expect(after.earliest - before.latest).toBeLessThanOrEqual(100 + 2);
     }
