@@ -13,6 +13,7 @@
 import type { Call, CallAddress } from '../src/calls/call.js';
 import { aboutCall, TooManyCallsError } from '../src/calls/callDataErrors.js';
 import type { Context } from '../src/graphql/context.js';
+import { noteResolved } from '../src/graphql/responseSize.js';
 import { callKeyOf } from '../src/identity/keys.js';
 import { openLeasedStream } from '../src/subscriptions/leasedStream.js';
 import { isWatchError, type WatchEvent, watchCalls } from '../src/subscriptions/watchCalls.js';
@@ -47,13 +48,16 @@ export function subscribeCallsUpdates(_root: unknown, { sids, projectId }: { sid
   return watch(ctx, [...distinct.values()]);
 }
 
-export function resolveCallEvent(event: WatchEvent): Call {
+/** An event's call, counted toward the event's size (graphql/responseSize.ts). */
+export function resolveCallEvent(event: WatchEvent, _args: unknown, ctx: Context): Call {
   if (isWatchError(event)) throw event.error;
+  noteResolved(ctx, event.call);
   return event.call;
 }
 
 /** As `resolveCallEvent`, naming the call an error is about (`extensions.sid`). */
-export function resolveCallsEvent(event: WatchEvent): Call {
+export function resolveCallsEvent(event: WatchEvent, _args: unknown, ctx: Context): Call {
   if (isWatchError(event)) throw aboutCall(event.error, event.address.sid);
+  noteResolved(ctx, event.call);
   return event.call;
 }

@@ -294,7 +294,7 @@ export const SETTINGS = {
     default: 8_388_608,
     parse: integer(65_536, 1_073_741_824),
     description:
-      'largest `data` (JSON bytes) one answer may carry; from the call that would pass it, in response order, each is `null` with `RESPONSE_TOO_LARGE` (within `MAX_ERRORS`)',
+      'largest `data` (JSON bytes) one answer may carry (all the payloads of a @defer/@stream answer together; each subscription event on its own); from the call that would pass it, in response order, each is `null` with `RESPONSE_TOO_LARGE` (within `MAX_ERRORS`)',
   }),
   maxOperationsPerConnection: withDefault({
     variable: 'MAX_OPERATIONS_PER_CONNECTION',
