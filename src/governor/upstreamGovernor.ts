@@ -82,6 +82,8 @@ class Tenant {
   inFlight = 0;
   /** when a call of it was last asked */
   lastUsed = 0;
+  /** the TOO_MANY_REQUESTS its unsent calls share for a moment (#tooMany) */
+  refusal: { readonly error: TooManyRequestsError; readonly at: number } | undefined;
 
   constructor(
     readonly id: string,
@@ -198,6 +200,8 @@ class TenantQueue {
 }
 
 const SWEEP_EVERY_MS = 10_000;
+/** How long refusals of one tenant share one TOO_MANY_REQUESTS error (its retryAfterMs stays about right). */
+const REFUSAL_SHARED_MS = 100;
 /** a tenant idle this long is forgotten, whatever it learned */
 const FORGET_IDLE_MS = 10 * 60_000;
 /** lessons about tenants not seen yet: how many are kept, and how long one counts */
@@ -281,12 +285,7 @@ export class UpstreamGovernor {
     }
     for (const tenant of tenants) {
       if (tenant.waiting >= this.#options.maxWaitingPerTenant) {
-        this.#refused.queue++;
-        throw new TooManyRequestsError(
-          'Too many calls of this credential are already waiting for Talkstack (MAX_WAITING_CALLS_PER_TENANT); try again later.',
-          Math.ceil(tenant.pace.predictWaitMs(now, tenant.waiting)) || 1000,
-          true,
-        );
+        throw this.#tooMany(tenant, now, true);
       }
     }
     let predicted = 0;
@@ -346,6 +345,32 @@ export class UpstreamGovernor {
           break;
       }
     }
+  }
+
+  /**
+   * `call`, admitted, waits for an upstream slot (talkstack/scheduler.ts): it counts as waiting
+   * for each of its tenants, so MAX_WAITING_CALLS_PER_TENANT bounds both waits together (a
+   * tenant with no pace waits only for slots: without this its queue had no bound). Throws
+   * TOO_MANY_REQUESTS, the try handed back unsent, when a tenant is at its limit; else returns
+   * the function that ends the wait (idempotent).
+   */
+  waitForSlot(call: GovernedCall): () => void {
+    const now = this.#now();
+    for (const tenant of call.tenants) {
+      if (tenant.waiting >= this.#options.maxWaitingPerTenant) {
+        call.sends--;
+        this.#uncount(call);
+        this.#dropProbe(call);
+        throw this.#tooMany(tenant, now, call.sends === 0);
+      }
+    }
+    for (const tenant of call.tenants) tenant.waiting++;
+    let waiting = true;
+    return () => {
+      if (!waiting) return;
+      waiting = false;
+      for (const tenant of call.tenants) tenant.waiting--;
+    };
   }
 
   /**
@@ -443,6 +468,25 @@ export class UpstreamGovernor {
   #sweep(now: number): void {
     this.#lastSweep = now;
     for (const [id, tenant] of this.#tenants) if (tenant.forgettable(now)) this.#tenants.delete(id);
+  }
+
+  /**
+   * TOO_MANY_REQUESTS for a call of `tenant` (MAX_WAITING_CALLS_PER_TENANT). A flood is refused
+   * tens of thousands of times a second, and each refusal becomes a located error per entry:
+   * with an error object (and a stack to format) per refusal, one WebSocket's 200 messages of
+   * 500 sids took 7 s of CPU. The refusals of one tenant within REFUSAL_SHARED_MS share one.
+   */
+  #tooMany(tenant: Tenant, now: number, unsent: boolean): TooManyRequestsError {
+    this.#refused.queue++;
+    const shared = unsent ? tenant.refusal : undefined;
+    if (shared && now - shared.at < REFUSAL_SHARED_MS) return shared.error;
+    const error = new TooManyRequestsError(
+      'Too many calls of this credential are already waiting for Talkstack (MAX_WAITING_CALLS_PER_TENANT); try again later.',
+      Math.ceil(tenant.pace.predictWaitMs(now, tenant.waiting)) || 1000,
+      unsent,
+    );
+    if (unsent) tenant.refusal = { error, at: now };
+    return error;
   }
 
   /** The expected wait before `call` could be sent, given its tenants' pace and queues. */

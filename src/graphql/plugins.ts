@@ -17,7 +17,8 @@
  *   directives and its rules to the one validation the limits run in, and the incremental
  *   result it allows is an async iterable that the spans, counts and error cap above follow
  *   payload by payload (limits/incrementalErrors.ts);
- * - last, a stream the client's Accept cannot take (406) is ended at once.
+ * - last, a stream the client's Accept cannot take (406) is ended at once, and a large answer
+ *   waits for its turn to be written (largeAnswerTurns.ts).
  */
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
@@ -35,6 +36,7 @@ import type { TrustedDocuments } from '../limits/trustedManifest.js';
 import { useVariableErrorCode } from '../limits/variableErrors.js';
 import type { Logger } from '../logging/logger.js';
 import { useIncrementalErrorMasking } from './incrementalErrorMasking.js';
+import { useLargeAnswersInTurn } from './largeAnswerTurns.js';
 import { useLastResortErrors } from './lastResortErrors.js';
 import { useResponseSizeLimit } from './responseSize.js';
 import { useStaleExtensions } from './staleExtensions.js';
@@ -75,6 +77,6 @@ export function graphqlPlugins({ config, logger, csrfHeader, tracing, metrics, t
   );
   // GRAPHQL_INTROSPECTION=false: no __schema/__type, and no "did you mean" hints.
   if (!config.introspection) plugins.push(useDisableIntrospection(), useNoFieldSuggestions());
-  plugins.push(useDeferStream(), useUnsentStreamsClosed());
+  plugins.push(useDeferStream(), useUnsentStreamsClosed(), useLargeAnswersInTurn());
   return plugins;
 }

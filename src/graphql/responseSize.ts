@@ -15,8 +15,8 @@
  * `callWeightOf`, computed once per call object, a generous estimate of its JSON) as they
  * resolve it, times one plus the document's aliases (an alias can repeat a field of the same
  * call); only an answer whose estimate passes the budget has its data measured, value by value,
- * in response order: 1,000 copies of a call carrying 240 KB of `data` are cut after about
- * 8 MB, before the answer is ever written out whole. The payloads of an incremental result are
+ * in response order (jsonBytes.ts: each shared object measured once): 1,000 copies of a call
+ * carrying 240 KB of `data` are cut after about 8 MB, before the answer is ever written out. The payloads of an incremental result are
  * always measured (the ones sent before the estimate passed cannot be measured afterwards).
  */
 import {
@@ -35,6 +35,8 @@ import {
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Call } from '../calls/call.js';
 import { callWeightOf } from '../fetch/callStore.js';
+import { jsonBytes } from './jsonBytes.js';
+import { markLarge } from './largeAnswerTurns.js';
 import type { IncrementalPayload } from './incrementalPayloads.js';
 
 /** Estimated bytes of the calls resolved so far, per operation context. */
@@ -74,15 +76,22 @@ class Budget {
       this.#used += 5;
       return this.#used <= this.max;
     }
-    this.#used += Buffer.byteLength(JSON.stringify(value)) + 1;
+    this.#used += jsonBytes(value) + 1;
     return this.#used <= this.max;
   }
 
   tooLarge(path: Path): GraphQLError {
-    return new GraphQLError(`The answer would pass MAX_RESPONSE_BYTES (${this.max} bytes): this call and the ones after it are left out.`, {
-      path,
-      extensions: { code: RESPONSE_TOO_LARGE },
-    });
+    // Hundreds of these for one large answer: a stack trace each (nobody reads them) was most of their cost.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new GraphQLError(`The answer would pass MAX_RESPONSE_BYTES (${this.max} bytes): this call and the ones after it are left out.`, {
+        path,
+        extensions: { code: RESPONSE_TOO_LARGE },
+      });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 
@@ -218,6 +227,8 @@ interface OperationArgs {
 }
 
 export function useResponseSizeLimit(maxBytes: number): Plugin {
+  // Past this estimate an answer is written in its turn (largeAnswerTurns.ts).
+  const largeBytes = maxBytes / 8;
   /** The estimate of `args`' answer so far, from `since` (an earlier estimate) on. */
   const estimateOf = (args: OperationArgs, since = 0) => ((estimates.get(args.contextValue as object) ?? 0) - since) * (1 + aliasesOf(args.document));
   const cutsFor = (args: OperationArgs) => {
@@ -238,9 +249,15 @@ export function useResponseSizeLimit(maxBytes: number): Plugin {
       return {
         onExecuteDone({ args, result, setResult }) {
           if (!isAsyncIterable(result)) {
-            if (estimateOf(args) <= maxBytes) return undefined;
-            const cut = cutResult(result as WithErrors, new Budget(maxBytes), cutsFor(args));
-            if (cut !== result) setResult(cut as typeof result);
+            const estimate = estimateOf(args);
+            if (estimate <= largeBytes) return undefined;
+            let cut = result as WithErrors;
+            if (estimate > maxBytes) {
+              cut = cutResult(cut, new Budget(maxBytes), cutsFor(args));
+              if (cut !== result) setResult(cut as typeof result);
+            }
+            const request = (args.contextValue as { request?: object }).request;
+            if (request) markLarge(request);
             return undefined;
           }
           // One budget for every payload of the incremental result.

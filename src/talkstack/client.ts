@@ -199,12 +199,18 @@ export function createTalkstackClient(options: TalkstackClientOptions): Talkstac
           const admitted = governor?.admit(governed, cancellation, first);
           if (admitted) await admitted;
         }
-        let release;
-        try {
-          release = scheduler.tryAcquire() ?? (await scheduler.acquire(scheduler.queueOf(credential.tenantIds), cancellation));
-        } catch (error) {
-          if (governed) governor?.finished(governed, 'cancelled', undefined, undefined);
-          throw error;
+        let release = scheduler.tryAcquire();
+        if (!release) {
+          // Queued for a slot: counted toward MAX_WAITING_CALLS_PER_TENANT (refused unsent past it).
+          const leave = governed && governor?.waitForSlot(governed);
+          try {
+            release = await scheduler.acquire(scheduler.queueOf(credential.tenantIds), cancellation);
+          } catch (error) {
+            if (governed) governor?.finished(governed, 'cancelled', undefined, undefined);
+            throw error;
+          } finally {
+            leave?.();
+          }
         }
         if (governed && governor) {
           // Waiting for the slot, the tenant's breaker may have opened or a 429 paused it.
