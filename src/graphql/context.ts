@@ -3,6 +3,14 @@
  * lookup of the operation shares, and the operation's scope (its client's presence). Built
  * by Yoga once per HTTP request, and once per operation over a WebSocket.
  *
+ * Work belongs to its client and ends with it, by one mechanism whatever the transport: the
+ * operation's `signal`. Over HTTP (a query, an incremental answer, an SSE stream) it is the
+ * request's, aborted when its answer closes unfinished (a request pipelined behind another
+ * runs only in its turn: http/nodeServer.ts); over a WebSocket each operation has its own,
+ * aborted when the operation completes, is cancelled, or its socket closes
+ * (websocket/graphqlWs.ts). The loader's FetchScope drops the operation's upstream calls then
+ * (unless another operation awaits them), and a subscription's lease ends with it.
+ *
  * `Context` is what the Pothos builder (schema/builder.ts) and the resolvers are typed with;
  * it names only modules below them, so neither has to import the other for it.
  */

@@ -10,6 +10,12 @@
  * accepted would otherwise hold a subscription slot for three intervals, so made-up keys could
  * fill the server's MAX_SUBSCRIPTIONS without sending a single event.
  *
+ * A reader slower than the calls change gets each call's latest state, not every state in
+ * between: a call's unread event is replaced by its newer one. So what waits for a reader is
+ * at most one event per call (references to calls the pollers hold anyway), however long it
+ * stalls: an SSE client that stops reading, whose stream Yoga writes only as the socket drains,
+ * costs no more memory the longer it waits.
+ *
  * The stream completes once every call has ended, after `maxSeconds` from its own start, or
  * when `signal` aborts (the lease ended: client gone, completeAll). Error events are values,
  * not thrown: the resolver turns each into that event's coded error and the stream goes on.
@@ -30,6 +36,12 @@ export interface WatchCallsOptions {
   signal: AbortSignal;
 }
 
+/** A queued event; its call replaces the event with a newer state until it is read. */
+interface Slot {
+  event: WatchEvent;
+  read: boolean;
+}
+
 const FAILURES_THAT_END_A_WATCH = 3;
 const NOT_FOUND_MESSAGE = 'Talkstack does not know this call.';
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -40,20 +52,24 @@ export const isWatchError = (event: WatchEvent): event is { readonly address: Ca
 
 /** Watches the calls of `keys`; meant for one consumer that awaits each `next()` before the next. */
 export function watchCalls({ pollers, keys, maxSeconds, signal }: WatchCallsOptions): AsyncIterableIterator<WatchEvent> {
-  const queue: WatchEvent[] = [];
+  /** unread events, each in a slot its call may still update */
+  const queue: Slot[] = [];
   let settle: ((result: IteratorResult<WatchEvent>) => void) | undefined;
   let finished = false;
   const unsubscribes = new Set<() => void>();
 
-  const push = (event: WatchEvent): void => {
-    if (finished) return;
+  /** Hands `event` to the reader, or queues it; returns its slot when queued. */
+  const push = (event: WatchEvent): Slot | undefined => {
+    if (finished) return undefined;
     const pending = settle;
     if (pending) {
       settle = undefined;
       pending({ done: false, value: event });
-    } else {
-      queue.push(event);
+      return undefined;
     }
+    const slot: Slot = { event, read: false };
+    queue.push(slot);
+    return slot;
   };
 
   const finish = (): void => {
@@ -74,6 +90,8 @@ export function watchCalls({ pollers, keys, maxSeconds, signal }: WatchCallsOpti
   const watchOne = (key: CallKey): void => {
     const address = key.address;
     let lastSeen: string | undefined;
+    /** this call's latest state, queued and not read yet */
+    let unread: Slot | undefined;
     let failures = 0;
     let ended = false;
     let unsubscribe: (() => void) | undefined;
@@ -93,7 +111,8 @@ export function watchCalls({ pollers, keys, maxSeconds, signal }: WatchCallsOpti
         failures = 0;
         if (outcome.snapshot !== lastSeen) {
           lastSeen = outcome.snapshot;
-          push({ call: outcome.call });
+          if (unread && !unread.read) unread.event = { call: outcome.call };
+          else unread = push({ call: outcome.call });
         }
         if (outcome.call.isFinal) end();
       } else if (outcome.kind === 'not-found') {
@@ -121,8 +140,11 @@ export function watchCalls({ pollers, keys, maxSeconds, signal }: WatchCallsOpti
 
   const stream: AsyncIterableIterator<WatchEvent> = {
     next() {
-      const event = queue.shift();
-      if (event) return Promise.resolve({ done: false, value: event });
+      const slot = queue.shift();
+      if (slot) {
+        slot.read = true;
+        return Promise.resolve({ done: false, value: slot.event });
+      }
       if (finished) return Promise.resolve(DONE);
       return new Promise((resolve) => {
         settle = resolve;

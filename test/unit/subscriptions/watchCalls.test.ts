@@ -114,13 +114,25 @@ describe('each call', () => {
   });
 
   it('ends once final: its last state, then nothing more, and it leaves its poller', async () => {
-    const { pollers, rest } = watch(['CA1']);
+    const { pollers, nextNow, rest } = watch(['CA1']);
     pollers.emit('CA1', callOutcome(live('CA1')));
+    expect(await nextNow()).toMatchObject({ call: { upstreamStatus: 'ringing' } });
     pollers.emit('CA1', callOutcome(final('CA1')));
     pollers.emit('CA1', callOutcome(live('CA1', { upstreamStatus: 'odd' })));
     const events = await rest();
-    expect(events.map((event) => (isWatchError(event) ? 'error' : event.call.upstreamStatus))).toEqual(['ringing', 'busy']);
+    expect(events.map((event) => (isWatchError(event) ? 'error' : event.call.upstreamStatus))).toEqual(['busy']);
     expect(pollers.unsubscribed).toEqual(['CA1']);
+  });
+
+  it('a reader slower than the calls change gets each call\'s latest state: at most one unread event per call, in the order the calls first changed', async () => {
+    const { pollers, rest } = watch(['CA1', 'CA2']);
+    pollers.emit('CA1', callOutcome(live('CA1')));
+    pollers.emit('CA2', callOutcome(live('CA2')));
+    for (let i = 0; i < 50; i++) pollers.emit('CA1', callOutcome(live('CA1', { upstreamStatus: `step${i}` })));
+    pollers.emit('CA2', callOutcome(final('CA2')));
+    pollers.emit('CA1', callOutcome(final('CA1')));
+    const events = await rest();
+    expect(events.map((event) => (isWatchError(event) ? 'error' : `${event.call.sid} ${event.call.upstreamStatus}`))).toEqual(['CA1 busy', 'CA2 busy']);
   });
 
   it('an unknown call ends with one NOT_FOUND event', async () => {
