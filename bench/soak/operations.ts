@@ -271,14 +271,19 @@ export class OperationPlanner {
   }
 
   #rejected(kind: OperationKind, body: string, code: string): PlannedRequest {
+    const headers = this.#headers();
+    // A document refused (parse, validation) is 200 for a client getting application/json and
+    // 400 for application/graphql-response+json (limits/refusalStatus.ts); a body that is not
+    // JSON is 400 for both.
+    const expected = kind === 'badQuery' && headers['accept'] === 'application/json' ? 200 : 400;
     return {
       kind,
       body,
-      headers: this.#headers(),
+      headers,
       check(status, answer) {
         const codes = (answer?.errors ?? []).map((e) => e.extensions?.code);
         const problem =
-          status !== 400 ? `HTTP ${status}, expected 400` : codes.includes(code) ? undefined : `codes ${JSON.stringify(codes)}, expected ${code}`;
+          status !== expected ? `HTTP ${status}, expected ${expected}` : codes.includes(code) ? undefined : `codes ${JSON.stringify(codes)}, expected ${code}`;
         return { problem, loadTimeouts: 0 };
       },
     };

@@ -309,7 +309,7 @@ export const SETTINGS = {
     group: 'limits',
     default: 500,
     parse: integer(1, 1_000_000),
-    description: 'field selections one operation may have, a fragment\'s counted at each spread (whole `__schema` / `__type` subtrees aside); past it HTTP 400, `GRAPHQL_VALIDATION_FAILED`, nothing runs',
+    description: 'field selections one operation may have, a fragment\'s counted at each spread (whole `__schema` / `__type` subtrees aside); past it refused with `GRAPHQL_VALIDATION_FAILED` (HTTP status as for any invalid document), nothing runs',
   }),
   maxTokens: withDefault({ variable: 'MAX_TOKENS', group: 'limits', default: 2000, parse: integer(1, 10_000_000), description: 'tokens one document may have' }),
   maxBodyBytes: withDefault({

@@ -20,6 +20,7 @@
 import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
 import { CallEventError, isCallDataError, RetryLaterError } from '../calls/callDataErrors.js';
 import { CancelledError } from '../talkstack/cancellation.js';
+import { refusedOperationHttp } from '../limits/refusalStatus.js';
 
 export const INTERNAL_ERROR_MESSAGE = 'Unexpected error.';
 
@@ -61,21 +62,24 @@ export function maskError(error: unknown, message: string = INTERNAL_ERROR_MESSA
   return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
-/** Failures of the request itself, sent before anything executes. */
-const REQUEST_FAILURES = new Set(['BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+/** A document that does not parse or validate: its status follows the media type (limits/refusalStatus.ts). */
+const DOCUMENT_REFUSALS = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
 
 /**
  * Request failures as users should get them: Yoga attaches the parser's own error (with a
- * piece of the body) to some, and marks them to be sent with status 200 to
- * `application/json` clients. A request that cannot be parsed or validated (a limit
- * included) is answered 400 whatever the client accepts: nothing was executed. Edited in
+ * piece of the body) to some. A document that cannot be parsed or validated (a limit
+ * included) is 400 for `application/graphql-response+json` and 200 for `application/json`
+ * (limits/refusalStatus.ts); a bad request otherwise (BAD_REQUEST) is 400 for both. Edited in
  * place: a new object would make Yoga log a client's mistake as a server error.
  */
 function withoutInternals(error: GraphQLError): GraphQLError {
   const extensions = error.extensions as Record<string, unknown>;
   delete extensions['originalError'];
-  if (REQUEST_FAILURES.has(extensions['code'] as string)) {
-    const http = extensions['http'] as { spec?: boolean; status?: number } | undefined;
+  const code = extensions['code'] as string;
+  const http = extensions['http'] as { spec?: boolean; status?: number } | undefined;
+  if (DOCUMENT_REFUSALS.has(code)) {
+    extensions['http'] = { ...http, ...refusedOperationHttp() };
+  } else if (code === 'BAD_REQUEST') {
     extensions['http'] = { ...http, status: http?.status ?? 400 };
     delete (extensions['http'] as { spec?: boolean }).spec;
   }

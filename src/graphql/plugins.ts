@@ -20,7 +20,6 @@
  * - last, a stream the client's Accept cannot take (406) is ended at once, and a large answer
  *   waits for its turn to be written (largeAnswerTurns.ts).
  */
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Plugin } from 'graphql-yoga';
@@ -35,6 +34,7 @@ import { useTrustedDocuments } from '../limits/trustedDocuments.js';
 import type { TrustedDocuments } from '../limits/trustedManifest.js';
 import { useVariableErrorCode } from '../limits/variableErrors.js';
 import type { Logger } from '../logging/logger.js';
+import { useCsrfPrevention } from './csrfPrevention.js';
 import { useIncrementalErrorMasking } from './incrementalErrorMasking.js';
 import { useLargeAnswersInTurn } from './largeAnswerTurns.js';
 import { useLastResortErrors } from './lastResortErrors.js';
@@ -59,7 +59,7 @@ export function graphqlPlugins({ config, logger, csrfHeader, tracing, metrics, t
   const plugins: Plugin[] = [useLastResortErrors(logger)];
   if (tracing) plugins.push(tracing);
   if (metrics) plugins.push(metrics);
-  plugins.push(useCSRFPrevention({ requestHeaders: [csrfHeader] }));
+  plugins.push(useCsrfPrevention(csrfHeader));
   if (trustedDocuments) plugins.push(useTrustedDocuments(trustedDocuments));
   plugins.push(
     useOperationLimits(config),

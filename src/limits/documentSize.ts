@@ -10,6 +10,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { VALIDATION_FAILED } from './operationLimits.js';
+import { refusedOperationHttp } from './refusalStatus.js';
 
 /** The UTF-8 length of `text` is over `max`, without encoding it when its length decides. */
 export function utf8LengthOver(text: string, max: number): boolean {
@@ -22,7 +23,7 @@ export function utf8LengthOver(text: string, max: number): boolean {
 export function useDocumentSizeLimit(maxDocumentBytes: number): Plugin {
   const refusal = () =>
     new GraphQLError(`The query document is larger than ${maxDocumentBytes} bytes (MAX_DOCUMENT_BYTES).`, {
-      extensions: { code: VALIDATION_FAILED, http: { status: 400 } },
+      extensions: { code: VALIDATION_FAILED, http: refusedOperationHttp() },
     });
   return {
     onParams({ params, setResult }) {

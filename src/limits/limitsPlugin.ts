@@ -8,6 +8,7 @@ import { type DocumentNode, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config/config.js';
 import { incrementalDirectiveRule } from './incrementalDirectiveRule.js';
+import { refusedOperationHttp } from './refusalStatus.js';
 import { maxAliasesRule, maxDepthRule, VALIDATION_FAILED } from './operationLimits.js';
 import { selectionCount } from './selectionCount.js';
 
@@ -32,7 +33,7 @@ export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth'
         } catch (error) {
           if (error instanceof GraphQLError && TOO_MANY_TOKENS.test(error.message)) {
             throw new GraphQLError(`The document has more than ${config.maxTokens} tokens (MAX_TOKENS).`, {
-              extensions: { code: VALIDATION_FAILED, http: { status: 400 } },
+              extensions: { code: VALIDATION_FAILED, http: refusedOperationHttp() },
             });
           }
           throw error;
@@ -44,7 +45,7 @@ export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth'
       if (overSelections(params.documentAST)) {
         setResult([
           new GraphQLError(`The operation has more than ${config.maxSelections} field selections (MAX_SELECTIONS).`, {
-            extensions: { code: VALIDATION_FAILED, http: { spec: false, status: 400 } },
+            extensions: { code: VALIDATION_FAILED, http: refusedOperationHttp() },
           }),
         ]);
         return undefined;
@@ -52,15 +53,14 @@ export function useOperationLimits(config: Pick<Config, 'maxTokens' | 'maxDepth'
       addValidationRule(depthRule);
       addValidationRule(aliasesRule);
       addValidationRule(incrementalDirectiveRule);
-      // Nothing executes for an invalid operation: answer 400 whatever the client accepts.
-      // (Yoga otherwise sends 200 to `application/json` clients; `spec: false` keeps it from
-      // doing so, whichever of the two hooks runs first.)
+      // Nothing executes for an invalid operation; its status follows the media type
+      // (refusalStatus.ts), whichever of Yoga's hooks ran first.
       return ({ valid, result }) => {
         if (valid) return;
         for (const error of result) {
           const extensions = error.extensions as Record<string, unknown>;
           extensions['code'] ??= VALIDATION_FAILED;
-          extensions['http'] = { ...(extensions['http'] as object | undefined), spec: false, status: 400 };
+          extensions['http'] = { ...(extensions['http'] as object | undefined), ...refusedOperationHttp() };
         }
       };
     },

@@ -22,6 +22,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { refusedOperationHttp } from './refusalStatus.js';
 
 /** What an operation passes to list arguments: entries the document holds, and variables to read. */
 interface ListSites {
@@ -143,7 +144,7 @@ export function useListEntriesLimit(maxListEntries: number): Plugin {
     errors: [
       new GraphQLError(
         `The operation passes ${entries} list entries (sids and _entities representations, all added up); at most ${maxListEntries} are allowed (MAX_LIST_ENTRIES).`,
-        { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+        { extensions: { code: 'BAD_USER_INPUT', http: refusedOperationHttp() } },
       ),
     ],
   });

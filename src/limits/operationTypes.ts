@@ -7,6 +7,7 @@
 import { type ASTVisitor, GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { VALIDATION_FAILED } from './operationLimits.js';
+import { refusedOperationHttp } from './refusalStatus.js';
 
 // Named: Yoga's validation cache tells rule sets apart by their functions' names.
 export function KnownOperationTypesRule(context: ValidationContext): ASTVisitor {
@@ -16,8 +17,7 @@ export function KnownOperationTypesRule(context: ValidationContext): ASTVisitor 
         context.reportError(
           new GraphQLError(`This schema has no ${operation.operation} type: only queries and subscriptions are served.`, {
             nodes: operation,
-            // Set here rather than left to other plugins: 400 whatever the client accepts.
-            extensions: { code: VALIDATION_FAILED, http: { status: 400, spec: false } },
+            extensions: { code: VALIDATION_FAILED, http: refusedOperationHttp() },
           }),
         );
       }

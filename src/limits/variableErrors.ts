@@ -9,6 +9,7 @@
  */
 import type { ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
+import { refusedOperationHttp } from './refusalStatus.js';
 
 /** graphql's message repeats the whole invalid value: a 1 MB variable would come back whole. */
 const MAX_MESSAGE_CHARS = 300;
@@ -22,7 +23,8 @@ export function codeVariableErrors(result: ExecutionResult): void {
     }
     const extensions = error.extensions as Record<string, unknown>;
     extensions['code'] ??= 'BAD_USER_INPUT';
-    extensions['http'] ??= { status: 400 };
+    // Variables that do not coerce: the status follows the media type (refusalStatus.ts).
+    if (extensions['code'] === 'BAD_USER_INPUT') extensions['http'] = { ...(extensions['http'] as object | undefined), ...refusedOperationHttp() };
   }
 }
 

@@ -58,7 +58,9 @@ export function inProcessServer(overrides: Partial<Config> = {}, options: Server
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
   // The cache of final calls counts every lookup: it must be on for `lookups()`.
   const server = createServer(configWith({ talkstackApiUrl: NO_UPSTREAM, talkstackProjectId: DEMO_PROJECT_ID, upstreamRetries: 0, ...overrides }), { logger, ...options });
-  const defaults = { accept: 'application/json', 'x-api-key': DEMO_API_KEY };
+  // The GraphQL-over-HTTP media type: a refused document is 400 (with `application/json` it is
+  // 200: limits/refusalStatus.ts, tested on its own in unit/limits/refusalStatus.test.ts).
+  const defaults = { accept: 'application/graphql-response+json', 'x-api-key': DEMO_API_KEY };
   const post = async (body: string, headers: Record<string, string> = {}) =>
     answerOf(await server.yoga.fetch(new Request(`${BASE}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...defaults, ...headers }, body })));
   return {

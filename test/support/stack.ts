@@ -83,7 +83,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async gql(query, variables, headers) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...(headers ?? defaultHeaders) },
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(headers ?? defaultHeaders) },
         body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
       });
       return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] } as never;

@@ -354,9 +354,9 @@ describe('subscriptions and unknown calls through the gateway', () => {
           data: null,
           errors: [
             {
-              message: 'Required CSRF header(s) not present',
+              message: expect.stringContaining('add the header `x-graphql-yoga-csrf`'),
               path: ['callUpdates'],
-              extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'calls' },
+              extensions: { code: 'CSRF_HEADER_REQUIRED', serviceName: 'calls' },
             },
           ],
         },

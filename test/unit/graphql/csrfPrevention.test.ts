@@ -18,6 +18,9 @@ describe('CSRF prevention', () => {
     const response = await server.get(query);
     expect(response.status).toBe(403);
     expect(response.body.data).toBeUndefined();
+    // coded like every error answer, and saying what to do
+    expect(response.body.errors?.[0]?.extensions).toEqual({ code: 'CSRF_HEADER_REQUIRED' });
+    expect(response.body.errors?.[0]?.message).toContain(CSRF_HEADER);
   });
 
   it('serves a GET with the header, or with a JSON content type', async () => {
