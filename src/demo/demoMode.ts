@@ -62,7 +62,7 @@ export async function startDemoUpstream(config: Config, simulatorOptions: Simula
       '  Sample sids to try:',
       ...DEMO_SAMPLE_SIDS.map((sample) => `    ${sample.sid}  ${sample.label}`),
       `  Live calls: ${liveCallPace(schedule)};`,
-      `    GraphiQL's WatchCall follows the newest one at each page load. Live now: ${simulator.liveCalls()[0]?.sid ?? 'none'}`,
+      `    GraphiQL's WatchCall names the next one at each page load (queued until it starts). Live now: ${simulator.liveCalls()[0]?.sid ?? 'none'}`,
       `  Error states to design for (sid, then the extensions.code a client sees; upstream timeout ${timeoutSeconds} per try${
         config.upstreamTimeoutExplicit ? '' : ' in demo mode'
       }):`,

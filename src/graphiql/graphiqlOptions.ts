@@ -18,8 +18,38 @@ export interface GraphiQLPageSettings {
 /** Yoga's options plus `query`, the document Yoga's GraphiQL app opens with (graphiqlPage.ts). */
 export type GraphiQLPageOptions = GraphiQLOptions & { query?: string };
 
+/**
+ * The longest line of a tab's document that GraphiQL's query editor shows in a window 1,280 px
+ * wide with nothing to scroll sideways. The editor gets half of what the sidebar leaves: beside
+ * its line numbers, scrollbar and buttons, 446 px of text at 9 px a character (GraphiQL's 15 px
+ * monospace font), so 49 characters show whole; Monaco, as GraphiQL sets it up, does not wrap,
+ * and once a line plus 4 columns is wider than that it adds a horizontal scrollbar over the last
+ * line in view, hence 45. Measured in Chromium by test/browser/graphiqlNarrow.test.ts.
+ */
+export const TAB_LINE_MAX = 45;
+
+/**
+ * `text` as GraphQL comment lines (`# …`) of at most {@link TAB_LINE_MAX} characters, broken
+ * between words; a `\n` in `text` starts a new line. A word too long for a line gets one of its own.
+ */
+export function commentLines(text: string, width = TAB_LINE_MAX): string {
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '#';
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (line !== '#' && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = '#';
+      }
+      line += ` ${word}`;
+    }
+    lines.push(line);
+  }
+  return lines.join('\n');
+}
+
 /** What a tab opened with GraphiQL's "+" starts with. */
-export const NEW_TAB_DOCUMENT = '# A new tab: write an operation here (Ctrl+Space completes, the Docs explorer lists every field).\n';
+export const NEW_TAB_DOCUMENT = `${commentLines('A new tab: write an operation here.\nCtrl+Space completes; the Docs explorer lists every field.')}\n`;
 
 export function graphiqlOptionsFactory(settings: GraphiQLPageSettings): () => GraphiQLPageOptions {
   const { title, tabs, csrfHeader } = settings;
@@ -45,8 +75,7 @@ export function graphiqlOptionsFactory(settings: GraphiQLPageSettings): () => Gr
 }
 
 /** GraphiQL's one tab outside demo mode (demo mode writes its own: demo/demoTabs.ts). */
-export const DEFAULT_TAB_DOCUMENT = `# Talkstack calls. Pass your credential in the Headers tab:
-# { "x-api-key": "..." } or { "Authorization": "Bearer ..." }
+export const DEFAULT_TAB_DOCUMENT = `${commentLines('Talkstack calls. Your credential goes in the Headers tab, as one of:\n{ "x-api-key": "..." }\n{ "Authorization": "Bearer ..." }')}
 query Call($sid: ID!, $projectId: ID) {
   call(sid: $sid, projectId: $projectId) {
     sid

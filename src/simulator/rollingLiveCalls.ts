@@ -8,6 +8,10 @@
  * slots since start, so a sid means the same call in every process and run), and its sid
  * carries that slot plus a check derived from it: any such sid is answered from the clock
  * alone, two requests at the same instant agree, and a made-up sid is still unknown.
+ *
+ * The next call is announced one interval before its birth: from then on its sid answers
+ * `queued` (`upcomingAt`), so GraphiQL's WatchCall can name it at page load and whoever runs
+ * the tab sees the call from its first state to `completed`, with nothing created by the page.
  */
 import type { CallResponseBody } from '../talkstack/wire.js';
 import { cost, rfc2822 } from './demoData.js';
@@ -43,7 +47,7 @@ const ANSWERS = [
 export interface RollingLiveCall {
   readonly sid: string;
   readonly status: LifecycleStatus;
-  /** clock time the call was born (it starts `queued`) */
+  /** clock time the call was (or will be) born; it answers `queued` from one interval before */
   readonly bornAt: number;
   /** clock time it is (or was) completed */
   readonly completesAt: number;
@@ -92,13 +96,23 @@ export class RollingLiveCalls {
     return calls;
   }
 
-  /** The answer for `sid` at `now`, or undefined when it is no rolling call (or not born, or retired). */
+  /**
+   * The call born next after `now`: announced already, so its sid answers `queued` until its
+   * birth (`bornAt`, at most one interval away), then moves on like the others.
+   */
+  upcomingAt(now: number): RollingLiveCall {
+    const slot = this.#slotAt(now) + 1;
+    if (slot > MAX_SLOT) throw new RangeError(`clock out of range for live call sids: ${String(now)}`);
+    return this.#callAt(slot, now);
+  }
+
+  /** The answer for `sid` at `now`, or undefined when it is no rolling call (or not announced yet, or retired). */
   response(sid: string, now: number): PreparedResponse | undefined {
     const match = ROLLING_SID.exec(sid);
     if (!match) return undefined;
     const slot = Number.parseInt(match[2] ?? '', 16);
     const bornAt = slot * this.schedule.intervalMs;
-    if (bornAt > now || now - bornAt > ROLLING_RETENTION_MS || match[1] !== checkOf(slot)) return undefined;
+    if (bornAt - this.schedule.intervalMs > now || now - bornAt > ROLLING_RETENTION_MS || match[1] !== checkOf(slot)) return undefined;
     const stage = LIFECYCLE_STATUSES.indexOf(this.#callAt(slot, now).status);
     return this.#responses(sid, slot)[stage];
   }
@@ -128,6 +142,7 @@ export class RollingLiveCalls {
   }
 }
 
+/** The stage `elapsedMs` after birth; before birth (an announced call) `queued`. */
 function stageAfter(elapsedMs: number, stepMs: number): LifecycleStatus {
   let steps = Math.floor(elapsedMs / stepMs);
   for (let stage = 0; stage < STAGE_STEPS.length; stage++) {

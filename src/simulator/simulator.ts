@@ -130,6 +130,12 @@ export interface Simulator {
   getCall(projectId: string, sid: string, account?: string): unknown;
   /** The demo project's rolling live calls that are not completed at `now()`, newest first. */
   liveCalls(): RollingLiveCall[];
+  /**
+   * The demo project's next rolling live call, born within one interval of `now()`: its sid
+   * answers `queued` already, so a watcher started now sees every state it goes through.
+   * Only the clock decides it; asking creates nothing.
+   */
+  nextLiveCall(): RollingLiveCall;
   /** How often rolling live calls are born and how long they take. */
   readonly liveCallSchedule: RollingSchedule;
   setLatency(ms: number): void;
@@ -295,6 +301,10 @@ class TalkstackSimulator implements Simulator {
 
   liveCalls(): RollingLiveCall[] {
     return this.#rolling.liveAt(this.#now());
+  }
+
+  nextLiveCall(): RollingLiveCall {
+    return this.#rolling.upcomingAt(this.#now());
   }
 
   get liveCallSchedule(): RollingSchedule {

@@ -1,7 +1,8 @@
 /**
  * GraphiQL in a real browser (Debian's Chromium, driven by playwright-core) against the
  * demo-mode server in-process, one page loaded once and reloaded once: one tab per example
- * operation, each run with no header typed; the subscription shows a live call moving; the
+ * operation, each run with no header typed; the subscription shows the next live call from
+ * QUEUED (before its birth) to COMPLETED; the
  * ErrorStates tab shows each error code; CSRF prevention never refuses one of GraphiQL's
  * requests; reloading refreshes the tabs' live sids without adding a tab and keeps an edited
  * one; the icon loads; the docs explorer says what the federation internals are; a first visit
@@ -32,8 +33,10 @@ const EXAMPLE_TABS = ['DashboardPage', 'OneCall', 'WatchCall', 'ErrorStates'];
 
 const STEP_MS = 8000;
 const INTERVAL_MS = 20_000;
-// A slot boundary: the newest live call is born exactly at T0, so it starts `queued`.
+// A slot boundary: the newest live call is born exactly at T0, and WatchCall names the next,
+// born at T0 + INTERVAL_MS and queued until then.
 const T0 = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS;
+const NEXT_BORN = T0 + INTERVAL_MS;
 
 /** Long enough to see (and photograph) the partial result; under the demo server's per-try timeout (2 s). */
 const SLOW_MS = 1500;
@@ -180,21 +183,21 @@ describe.skipIf(skip)('GraphiQL in Chromium', () => {
     await page.screenshot({ path: artifactPath('graphiql-errorstates.png'), fullPage: true });
   });
 
-  it('runs the WatchCall subscription and shows the live call moving, with no CSRF error', async () => {
-    const sid = demo.demo.simulator.liveCalls()[0]?.sid ?? '';
+  it('runs the WatchCall subscription and shows the next live call moving, with no CSRF error', async () => {
+    const sid = demo.demo.simulator.nextLiveCall().sid;
     await openTab(page, 'WatchCall');
-    expect(await queryText(page)).toContain(`callUpdates(sid: "${sid}")`);
+    expect(await queryText(page)).toContain(`sid: "${sid}"`);
     await run(page);
     await waitForResult(page, /"status": "QUEUED"/);
 
-    clock.t = T0 + STEP_MS;
+    clock.t = NEXT_BORN + STEP_MS;
     await waitForResult(page, /"status": "RINGING"/);
-    clock.t = T0 + 2 * STEP_MS;
+    clock.t = NEXT_BORN + 2 * STEP_MS;
     await waitForResult(page, /"status": "IN_PROGRESS"/);
 
     await page.screenshot({ path: artifactPath('graphiql-watchcall.png'), fullPage: true });
 
-    clock.t = T0 + 4 * STEP_MS;
+    clock.t = NEXT_BORN + 4 * STEP_MS;
     const text = await waitForResult(page, /"status": "COMPLETED"/);
     expect(text).toMatch(/"isFinal": true/);
     expect(text).not.toMatch(/CSRF/i);
@@ -220,10 +223,11 @@ describe.skipIf(skip)('GraphiQL in Chromium', () => {
     await expect.poll(storedOneCall, { timeout: UI_TIMEOUT_MS }).toMatch(/upstreamStatus cost/);
     await openTab(page, 'WatchCall');
 
-    clock.t = T0 + INTERVAL_MS;
+    clock.t += INTERVAL_MS;
+    const next = demo.demo.simulator.nextLiveCall().sid;
     const newest = demo.demo.simulator.liveCalls()[0]?.sid ?? '';
     await reload(page);
-    await expect.poll(() => queryText(page), { timeout: UI_TIMEOUT_MS }).toContain(`callUpdates(sid: "${newest}")`);
+    await expect.poll(() => queryText(page), { timeout: UI_TIMEOUT_MS }).toContain(`sid: "${next}"`);
     expect(await activeTab(page)).toBe('WatchCall');
     expect(await tabTitles(page)).toEqual(EXAMPLE_TABS);
 

@@ -1,7 +1,9 @@
 /**
  * The GraphiQL page in demo mode, over real HTTP with the simulator's clock injected: one
  * tab per example operation, whose documents name the calls live at each page load and run
- * without an error; the ErrorStates tab names each error sid with its code; GraphiQL's SSE
+ * without an error; WatchCall names the next live call, still queued, and follows it to
+ * COMPLETED, the page's load creating nothing; every line fits the editor of a 1,280 px
+ * window; the ErrorStates tab names each error sid with its code; GraphiQL's SSE
  * subscription (a GET) passes CSRF prevention with the header the page gives it, and only with
  * it; the banner says how fast live calls move. (The page's options outside demo mode:
  * unit/graphiql/graphiqlOptions.test.ts; its assets and icon:
@@ -10,6 +12,7 @@
  */
 import { type DocumentNode, Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEW_TAB_DOCUMENT, TAB_LINE_MAX } from '../../../src/graphiql/graphiqlOptions.js';
 import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS } from '../../../src/simulator/index.js';
 import { startDemoServer, type DemoServer } from '../../support/demoServer.js';
 
@@ -53,7 +56,7 @@ function operationNames(document: DocumentNode): string[] {
 }
 
 function watchedSid(document: string): string {
-  const sid = /subscription WatchCall \{\s*callUpdates\(sid: "([^"]+)"\)/.exec(document)?.[1];
+  const sid = /subscription WatchCall \{\s*callUpdates\(\s*sid: "([^"]+)"\s*\)/.exec(document)?.[1];
   if (!sid) throw new Error(`no WatchCall sid in:\n${document}`);
   return sid;
 }
@@ -83,6 +86,38 @@ async function firstEvent(url: string, document: string, operationName: string, 
   }
 }
 
+type WatchEvent = { data?: { callUpdates?: { status: string; isFinal: boolean } }; errors?: unknown[] };
+
+/** Every SSE `next` event of a GET subscription, pushed to `events` as it comes, until the stream completes. */
+async function allEvents(url: string, document: string, headers: Record<string, string>, events: WatchEvent[]): Promise<WatchEvent[]> {
+  const query = new URLSearchParams({ query: document, operationName: 'WatchCall' });
+  const response = await fetch(`${url}/graphql?${query}`, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(response.status).toBe(200);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return events;
+    buffered += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) !== -1) {
+      const message = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      if (/^event: complete$/m.test(message)) {
+        await reader.cancel();
+        return events;
+      }
+      const data = /^data: (.+)$/m.exec(message)?.[1];
+      if (!/^event: next$/m.test(message) || !data) continue;
+      events.push(JSON.parse(data) as WatchEvent);
+    }
+  }
+}
+
 describe('GraphiQL page in demo mode', () => {
   const clock = { t: T0 };
   let demo: DemoServer;
@@ -90,6 +125,8 @@ describe('GraphiQL page in demo mode', () => {
   beforeAll(async () => {
     demo = await startDemoServer({
       simulator: { now: () => clock.t, lifecycleStepMs: STEP_MS, liveCallIntervalMs: INTERVAL_MS },
+      // Watchers poll quickly, so a step of the injected clock shows at once.
+      config: { callPollIntervalMs: 50 },
     });
   });
   afterAll(() => demo.close());
@@ -108,12 +145,14 @@ describe('GraphiQL page in demo mode', () => {
     expect(options.defaultQuery).not.toMatch(/query|subscription/);
   });
 
-  it('writes the tabs at each load with the calls live right then', async () => {
+  it('writes the tabs at each load with the calls live right then, WatchCall naming the next one', async () => {
     clock.t = T0;
     const first = await tabs(demo.url);
     const firstSid = watchedSid(first.WatchCall ?? '');
-    expect(firstSid).toBe(demo.demo.simulator.liveCalls()[0]?.sid);
-    expect(demo.demo.simulator.liveCalls()[0]?.status).toBe('queued');
+    // Not the newest live call (it may be half done): the one born next, queued already.
+    expect(firstSid).toBe(demo.demo.simulator.nextLiveCall().sid);
+    expect(demo.demo.simulator.nextLiveCall()).toMatchObject({ status: 'queued', bornAt: T0 + INTERVAL_MS });
+    expect(demo.demo.simulator.liveCalls().map((call) => call.sid)).not.toContain(firstSid);
 
     // Same instant, same documents: reloads within a slot change nothing.
     expect(await tabs(demo.url)).toEqual(first);
@@ -122,8 +161,10 @@ describe('GraphiQL page in demo mode', () => {
     const second = await tabs(demo.url);
     const secondSid = watchedSid(second.WatchCall ?? '');
     expect(secondSid).not.toBe(firstSid);
-    // The page query lists the samples and every call still moving (the first one is).
-    for (const sid of [...DEMO_SAMPLE_SIDS.map((sample) => sample.sid), firstSid, secondSid]) expect(second.DashboardPage).toContain(sid);
+    // The page query lists the samples and every call still moving: the one watched before is.
+    const live = demo.demo.simulator.liveCalls().map((call) => call.sid);
+    expect(live).toContain(firstSid);
+    for (const sid of [...DEMO_SAMPLE_SIDS.map((sample) => sample.sid), ...live]) expect(second.DashboardPage).toContain(sid);
     // The examples that name no live call stay the same.
     expect(second.OneCall).toBe(first.OneCall);
     expect(second.ErrorStates).toBe(first.ErrorStates);
@@ -132,6 +173,42 @@ describe('GraphiQL page in demo mode', () => {
     const later = await tabs(demo.url);
     expect(later.DashboardPage).not.toContain(firstSid);
     expect(later.DashboardPage).not.toContain(secondSid);
+  });
+
+  it('fits every line of every tab (and of a new one) in the query editor of a 1,280 px window', async () => {
+    const options = await pageOptions(demo.url);
+    const documents = [...(options.defaultTabs ?? []).map((tab) => tab.query), NEW_TAB_DOCUMENT];
+    const tooLong = documents.flatMap((document) => document.split('\n').filter((line) => line.length > TAB_LINE_MAX));
+    expect(tooLong).toEqual([]);
+  });
+
+  it('WatchCall follows its call from QUEUED at page load to COMPLETED, then ends; loading the page asks for nothing', async () => {
+    // Halfway through a slot: the newest call is well under way, as when a person drops in.
+    const loadedAt = T0 + 20 * INTERVAL_MS + INTERVAL_MS / 2;
+    clock.t = loadedAt;
+    const options = await pageOptions(demo.url);
+    const document = (await tabs(demo.url)).WatchCall ?? '';
+    const sid = watchedSid(document);
+    expect(demo.demo.simulator.requestLog.some((entry) => entry.sid === sid)).toBe(false);
+
+    const events: WatchEvent[] = [];
+    const ended = allEvents(demo.url, document, options.additionalHeaders ?? {}, events);
+    const seen = (count: number) => expect.poll(() => events.length, { timeout: 5000, interval: 10 }).toBe(count);
+    await seen(1);
+    // Born: still queued, so nothing new (several polls of 50 ms go by).
+    const bornAt = Math.ceil(loadedAt / INTERVAL_MS) * INTERVAL_MS;
+    clock.t = bornAt;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events).toHaveLength(1);
+    clock.t = bornAt + STEP_MS;
+    await seen(2);
+    clock.t = bornAt + 2 * STEP_MS;
+    await seen(3);
+    clock.t = bornAt + 4 * STEP_MS;
+    // The stream completes by itself once the call is final.
+    await ended;
+    expect(events.map((event) => event.errors ?? event.data?.callUpdates?.status)).toEqual(['QUEUED', 'RINGING', 'IN_PROGRESS', 'COMPLETED']);
+    expect(events.at(-1)?.data?.callUpdates?.isFinal).toBe(true);
   });
 
   it('names every error-state sid with its code in the ErrorStates tab', async () => {

@@ -1,7 +1,8 @@
 /**
  * The demo project's rolling live calls (simulator/rollingLiveCalls.ts), over real HTTP
  * with an injected clock: a new call every interval, each moving queued → ringing →
- * in-progress → completed, answerable by any simulator from its sid and the clock alone.
+ * in-progress → completed, answerable by any simulator from its sid and the clock alone; the
+ * next one is announced an interval before its birth and answers `queued` until then.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -116,15 +117,48 @@ describe('rolling live calls', () => {
     }
   });
 
-  it('answer 404 for a sid not born yet, a forged check, a retired call, and other accounts', async () => {
+  it('announce the next call an interval before its birth: queued until then, then moving like the others', async () => {
+    const clock = { t: T0 - INTERVAL_MS + 1 };
+    const sim = await simulatorAt(clock);
+    const next = sim.nextLiveCall();
+    expect(next).toMatchObject({ status: 'queued', bornAt: T0, completesAt: T0 + 4 * STEP_MS });
+    expect(next.sid).toMatch(SID_RE);
+    expect(sim.liveCalls().map((call) => call.sid)).not.toContain(next.sid);
+    // Asking for it stores nothing and sends nothing: the clock alone names it.
+    expect(sim.requestLog).toEqual([]);
+
+    const seen: Array<[number, unknown]> = [];
+    for (const offset of [-INTERVAL_MS + 1, -1, 0, 999, 1000, 2000, 4000]) {
+      clock.t = T0 + offset;
+      seen.push([offset, (await answer(sim, next.sid)).body.status]);
+    }
+    expect(seen).toEqual([
+      [-INTERVAL_MS + 1, 'queued'],
+      [-1, 'queued'],
+      [0, 'queued'],
+      [999, 'queued'],
+      [1000, 'ringing'],
+      [2000, 'in-progress'],
+      [4000, 'completed'],
+    ]);
+
+    // Born, it is the newest live call, and the one after it is next.
+    clock.t = T0;
+    expect(sim.liveCalls()[0]?.sid).toBe(next.sid);
+    expect(sim.nextLiveCall()).toMatchObject({ status: 'queued', bornAt: T0 + INTERVAL_MS });
+  });
+
+  it('answer 404 for a sid not announced yet, a forged check, a retired call, and other accounts', async () => {
     const clock = { t: T0 };
     const sim = await simulatorAt(clock);
     const sid = sim.liveCalls()[0]?.sid ?? '';
     const forged = `CA${'0'.repeat(20)}${sid.slice(-12)}`;
     expect((await answer(sim, forged)).status).toBe(404);
 
-    clock.t = T0 - 1;
+    clock.t = T0 - INTERVAL_MS - 1;
     expect((await answer(sim, sid)).status).toBe(404);
+    clock.t = T0 - INTERVAL_MS;
+    expect((await answer(sim, sid)).body.status).toBe('queued');
 
     clock.t = T0 + ROLLING_RETENTION_MS;
     expect((await answer(sim, sid)).body.status).toBe('completed');
