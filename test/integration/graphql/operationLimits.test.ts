@@ -26,7 +26,7 @@ async function post(stack: Stack, body: string, headers: Record<string, string> 
   const started = performance.now();
   const response = await fetch(`${stack.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': DEMO_API_KEY, ...headers },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-api-key': DEMO_API_KEY, ...headers },
     body,
   });
   const text = await response.text();
@@ -119,8 +119,11 @@ describe('flood cost compared with a normal request (same process)', () => {
     };
   }
 
-  /** The median cost of a one-call page, over a few runs. */
-  async function normalCost(): Promise<{ cpuMs: number; answerMs: number; healthMs: number }> {
+  /**
+   * The median cost of a one-call page, over a few runs; and the slowest /health seen meanwhile
+   * (the machine's own hiccups, which a flood's slowest /health is compared with).
+   */
+  async function normalCost(): Promise<{ cpuMs: number; answerMs: number; worstHealthMs: number }> {
     const runs: Cost[] = [];
     const healths: number[] = [];
     for (let i = 0; i < 7; i++) {
@@ -130,7 +133,8 @@ describe('flood cost compared with a normal request (same process)', () => {
       healths.push(await health());
     }
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-    return { cpuMs: median(runs.map((run) => run.cpuMs)), answerMs: median(runs.map((run) => run.answerMs)), healthMs: median(healths) };
+    const worstHealthMs = Math.max(...healths, ...runs.map((run) => run.worstHealthMs));
+    return { cpuMs: median(runs.map((run) => run.cpuMs)), answerMs: median(runs.map((run) => run.answerMs)), worstHealthMs };
   }
 
   const report = (name: string, cost: Cost, normal: { cpuMs: number }) =>
@@ -168,7 +172,8 @@ describe('flood cost compared with a normal request (same process)', () => {
     expect(flood.answer.status).toBe(400);
     expect(codes(flood.answer)).toEqual(['BAD_USER_INPUT']);
     expect(flood.cpuMs).toBeLessThan(CPU_RATIO * normal.cpuMs);
-    expect(flood.worstHealthMs).toBeLessThan(HEALTH_RATIO * Math.max(normal.answerMs, normal.healthMs));
+    // Slowest against slowest: one stall of a loaded machine during the flood is no flood's doing.
+    expect(flood.worstHealthMs).toBeLessThan(HEALTH_RATIO * Math.max(normal.answerMs, normal.worstHealthMs));
     expect(flood.rssGrowthMb).toBeLessThan(RSS_GROWTH_MB);
   });
 
@@ -184,7 +189,7 @@ describe('flood cost compared with a normal request (same process)', () => {
     expect(under.answer.status).toBe(200);
     expect(under.answer.body.data?.['calls']).toHaveLength(1000);
     expect(under.cpuMs).toBeLessThan(CPU_RATIO * normal.cpuMs);
-    expect(under.worstHealthMs).toBeLessThan(HEALTH_RATIO * Math.max(normal.answerMs, normal.healthMs));
+    expect(under.worstHealthMs).toBeLessThan(HEALTH_RATIO * Math.max(normal.answerMs, normal.worstHealthMs));
     expect(under.rssGrowthMb).toBeLessThan(RSS_GROWTH_MB);
   });
 });

