@@ -5,10 +5,14 @@
  *   npm run compose -- --calls-url http://calls:4000/graphql \
  *     --subgraph shifts=../shifts/schema.graphql@http://shifts:4001/graphql > supergraph.graphql
  *
+ * A relative SDL_FILE is read from the directory npm was run from (npm runs the script in the
+ * package root and says where it was called from in INIT_CWD), or else the current directory.
+ *
  * Exit code 1 with the composition errors on stderr when the subgraphs do not compose, or
  * with one line naming the file when an SDL file cannot be read or parsed; 2 for bad options.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { composeServices } from '@theguild/federation-composition';
@@ -74,6 +78,9 @@ if (!/^https?:\/\/./.test(callsUrl) || !URL.canParse(callsUrl)) {
   process.exit(2);
 }
 
+/** Where the caller was: `npm run` changes into the package root but leaves the caller's directory in INIT_CWD. */
+const callerDirectory = process.env.INIT_CWD ?? process.cwd();
+
 const services = [
   {
     name: 'calls',
@@ -88,7 +95,7 @@ for (const spec of values.subgraph) {
     process.exit(2);
   }
   const [, name = '', file = '', url = ''] = match;
-  services.push({ name, typeDefs: readSdl(file), url });
+  services.push({ name, typeDefs: readSdl(resolve(callerDirectory, file)), url });
 }
 
 const result = composeServices(services);

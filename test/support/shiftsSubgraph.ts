@@ -2,6 +2,7 @@
  * A toy Shifts subgraph for federation tests: it owns `Shift { id callSid projectId }` and
  * links each shift to its `Call` by the Calls subgraph's entity key.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -14,25 +15,8 @@ export interface Shift {
   projectId: string;
 }
 
-export const SHIFTS_SDL = `
-extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
-
-type Shift @key(fields: "id") {
-  id: ID!
-  callSid: ID!
-  projectId: ID!
-  call: Call
-}
-
-type Call @key(fields: "projectId sid", resolvable: false) {
-  projectId: ID!
-  sid: ID!
-}
-
-type Query {
-  shifts(first: Int!): [Shift!]!
-}
-`;
+/** The sample Shifts subgraph's SDL (examples/federation/shifts.graphql): one source for the docs' example and the tests. */
+export const SHIFTS_SDL = readFileSync(new URL('../../examples/federation/shifts.graphql', import.meta.url), 'utf8');
 
 export interface ShiftsSubgraph {
   url: string;

@@ -2,8 +2,9 @@
  * `npm run compose` (scripts/compose.ts), run as the command it is (`node --import tsx`): it
  * prints the supergraph of schema/schema.graphql and the given subgraphs; subgraphs that
  * conflict end it with the composition errors (exit 1); an unreadable SDL file with one line
- * naming it (exit 1); a bad option refused with nothing on stdout (exit 2). The four runs are
- * started together, each test reads its own. (Composition in process:
+ * naming it (exit 1); a bad option refused with nothing on stdout (exit 2); a relative SDL path
+ * is read from the directory npm was run from (INIT_CWD), not the package root npm runs the
+ * script in. The runs are started together, each test reads its own. (Composition in process:
  * unit/schema/composition.test.ts.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,9 +24,9 @@ interface Run {
 
 const directory = mkdtempSync(join(tmpdir(), 'compose-'));
 
-/** Starts `npm run compose -- <args>`; its outcome once it has exited (bounded). */
-function compose(args: string[]): Promise<Run> {
-  const running: Running = spawnNode(['--import', 'tsx', 'scripts/compose.ts', ...args], {});
+/** Starts `npm run compose -- <args>` (as npm runs it: in the repository, `env` adding e.g. INIT_CWD); its outcome once it has exited (bounded). */
+function compose(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const running: Running = spawnNode(['--import', 'tsx', 'scripts/compose.ts', ...args], env);
   return waitForExit(running, COMPOSE_TIMEOUT_MS).then(({ code }) => ({ code, stdout: running.stdout(), stderr: running.stderr() }));
 }
 
@@ -36,16 +37,19 @@ function shiftsWith(sdl: string, name: string): string[] {
   return ['--subgraph', `shifts=${file}@http://127.0.0.1:4001/graphql`];
 }
 
-let runs: Record<'composed' | 'conflict' | 'missingFile' | 'badUrl', Run>;
+let runs: Record<'composed' | 'conflict' | 'missingFile' | 'badUrl' | 'fromInitCwd', Run>;
 
 beforeAll(async () => {
-  const [composed, conflict, missingFile, badUrl] = await Promise.all([
+  writeFileSync(join(directory, 'relative.graphql'), SHIFTS_SDL);
+  const [composed, conflict, missingFile, badUrl, fromInitCwd] = await Promise.all([
     compose(shiftsWith(SHIFTS_SDL, 'shifts')),
     compose(shiftsWith(SHIFTS_SDL.replace('sid: ID!\n}', 'sid: ID!\n  status: Int\n}').replace(', resolvable: false', ''), 'conflicting')),
     compose(['--subgraph', 'shifts=/nonexistent/shifts.graphql@http://shifts:4001/graphql']),
     compose(['--calls-url', 'notaurl']),
+    // `npm run compose` from `directory`: npm runs the script in the repository, INIT_CWD=directory.
+    compose(['--subgraph', 'shifts=relative.graphql@http://127.0.0.1:4001/graphql'], { INIT_CWD: directory }),
   ]);
-  runs = { composed, conflict, missingFile, badUrl };
+  runs = { composed, conflict, missingFile, badUrl, fromInitCwd };
 }, COMPOSE_TIMEOUT_MS + 5000);
 
 afterAll(() => {
@@ -78,5 +82,12 @@ describe('npm run compose', () => {
     expect(code).toBe(2);
     expect(stderr.split('\n')[0]).toBe('bad --calls-url "notaurl": expected an http(s) URL such as http://calls:4000/graphql');
     expect(stdout).toBe('');
+  });
+
+  it('reads a relative SDL path from the directory npm was run from (INIT_CWD), not the repository', () => {
+    const { code, stdout, stderr } = runs.fromInitCwd;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/SHIFTS @join__graph\(name: "shifts", url: "http:\/\/127\.0\.0\.1:4001\/graphql"\)/);
   });
 });
