@@ -1,6 +1,6 @@
 /**
  * The bench's output: one table of every run, then the ratios the targets are stated in
- * (issue 7), each marked met or missed. Markdown, so a run can go into the README as is.
+ * (issue 7), each marked met or missed. Markdown, so a run can go into bench/README.md as is.
  */
 
 import { WORKLOADS } from './workloads.js';

@@ -1,6 +1,6 @@
 /**
  * A real federation gateway (Hive Gateway's runtime) composed from this subgraph's committed
- * SDL and other subgraphs, over real HTTP, configured with the README's `gateway.config.ts`
+ * SDL and other subgraphs, over real HTTP, configured with the `gateway.config.ts` of docs/federation.md
  * (`gatewayConfig` below; a test keeps the two identical). It records every request it sends
  * to a subgraph.
  */
@@ -14,13 +14,13 @@ import { type SseMessage, sseMessages } from './sse.js';
 
 export const CALLS_SDL = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
 
-/** This file's own text, for the test that compares `gatewayConfig` with the README. */
+/** This file's own text, for the test that compares `gatewayConfig` with docs/federation.md and docs/clients.md. */
 export const GATEWAY_SOURCE = readFileSync(new URL(import.meta.url), 'utf8');
 
 type GatewayOptions = GatewayConfigBase<Record<string, unknown>>;
 
 // The Hive Gateway CLI's `defineConfig` only types its argument; this one does the same, so
-// the block below reads exactly like the README's `gateway.config.ts`.
+// the block below reads exactly like the `gateway.config.ts` of docs/federation.md.
 const defineConfig = (config: GatewayOptions): GatewayOptions => config;
 
 export const gatewayConfig = defineConfig({
@@ -44,8 +44,8 @@ export const gatewayConfig = defineConfig({
 });
 
 /**
- * The README's configuration for subscribing to this subgraph over WebSocket
- * (`@graphql-mesh/transport-ws`; README "WebSocket (graphql-ws), Apollo Client and Apollo
+ * The configuration (docs/clients.md) for subscribing to this subgraph over WebSocket
+ * (`@graphql-mesh/transport-ws`; "WebSocket (graphql-ws), Apollo Client and Apollo
  * Router", a test keeps the two identical): queries as above, subscriptions over
  * `graphql-transport-ws` with the client's credential in `connection_init`.
  */
@@ -119,7 +119,7 @@ function operationOf(url: string, body: unknown): { query: string; variables?: R
 
 const withoutQueryString = (url: string) => url.split('?')[0] ?? url;
 
-/** Starts a gateway with the README's configuration; `overrides` replace parts of it (to show what they are for). */
+/** Starts a gateway with the configuration of docs/federation.md; `overrides` replace parts of it (to show what they are for). */
 export async function startGateway(services: SubgraphService[], overrides: Partial<GatewayOptions> = {}): Promise<Gateway> {
   const composition = compose(services);
   if (!composition.supergraphSdl) {

@@ -1,13 +1,14 @@
 /**
- * The README's curl examples, as data: each ```sh block holding a curl command, with the
- * output block (```json or ```text) right after it when the README shows one. Also a small
- * stand-in for curl (the flags the README uses, through fetch) for machines without it.
+ * The curl examples of a Markdown page (README.md, docs/*.md), as data: each ```sh block
+ * holding a curl command, with the output block (```json or ```text) right after it when the
+ * page shows one. Also a small stand-in for curl (the flags the pages use, through fetch) for
+ * machines without it.
  */
 
 export interface CurlExample {
   /** the command exactly as written (line continuations included) */
   command: string;
-  /** the output the README shows right below it, if any */
+  /** the output the page shows right below it, if any */
   expected?: string;
   /** 1-based line of the command block, for messages */
   line: number;
@@ -70,7 +71,7 @@ export function shellWords(command: string): string[] {
   return words;
 }
 
-/** What curl prints for the flags the README uses (-s, -N, -G, -H, -d, --data-urlencode), through fetch. */
+/** What curl prints for the flags the pages use (-s, -N, -G, -H, -d, --data-urlencode), through fetch. */
 export async function fetchLikeCurl(command: string): Promise<string> {
   const [program, ...args] = shellWords(command);
   if (program !== 'curl') throw new Error(`not a curl command: ${command}`);

@@ -1,13 +1,14 @@
 /**
- * The README's curl examples work as written in demo mode and print what the README shows:
- * each one runs (with the real curl when installed) against a demo-mode server on a free
- * loopback port, `http://localhost:4000` replaced by that server's URL. An example that
- * shows no output must be the real-Talkstack kind, with `<…>` placeholders. The Trusted
- * documents example runs against a trusted-documents server with the hash codegen wrote.
+ * The curl examples of README.md and of every page of docs/ work as written in demo mode and
+ * print what the page shows: each one runs (with the real curl when installed) against a
+ * demo-mode server on a free loopback port, `http://localhost:4000` replaced by that server's
+ * URL. An example that shows no output must be the real-Talkstack kind, with `<…>`
+ * placeholders. The Trusted documents example (docs/security.md) runs against a
+ * trusted-documents server with the hash codegen wrote.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,23 +18,35 @@ import { curlExamples, fetchLikeCurl, shellWords } from '../../support/readmeCur
 import { startStack } from '../../support/stack.js';
 
 const run = promisify(execFile);
-const README = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'README.md');
-const README_BASE = 'http://localhost:4000';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const EXAMPLE_BASE = 'http://localhost:4000';
 const PLACEHOLDER = /<[A-Z_a-z-]+>/;
 const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path));
 
-const examples = curlExamples(readFileSync(README, 'utf8'));
+/** README.md and every Markdown page under docs/, as paths relative to the repository. */
+function pages(): string[] {
+  const under = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true })
+      .flatMap((entry) => (entry.isDirectory() ? under(join(dir, entry.name)) : entry.name.endsWith('.md') ? [join(dir, entry.name)] : []))
+      .sort();
+  return ['README.md', ...under('docs')].map((path) => relative(ROOT, join(ROOT, path)));
+}
+
+/** Every page's curl examples, each named by where it is (`docs/queries.md:52`). */
+const examples = pages().flatMap((page) =>
+  curlExamples(readFileSync(join(ROOT, page), 'utf8')).map((example) => ({ ...example, where: `${page}:${example.line}` })),
+);
 const runnable = examples.filter((example) => example.expected !== undefined);
 
 async function output(command: string, url: string): Promise<string> {
-  const local = command.replaceAll(README_BASE, url);
+  const local = command.replaceAll(EXAMPLE_BASE, url);
   if (!CURL) return fetchLikeCurl(local);
   // The command as a shell runs it, with the real curl.
   const { stdout } = await run('/bin/sh', ['-c', local], { timeout: 10_000, env: { ...process.env, PATH: `${dirname(CURL)}:${process.env.PATH ?? ''}` } });
   return stdout;
 }
 
-describe('README curl examples', () => {
+describe('curl examples of the README and docs/', () => {
   let demo: DemoServer;
   beforeAll(async () => {
     if (!CURL) console.warn('readmeExamples: no curl binary found; running the examples through a fetch-based stand-in');
@@ -44,19 +57,19 @@ describe('README curl examples', () => {
   it('are found, and every one either shows its output or is the real-Talkstack kind with placeholders', () => {
     expect(runnable.length).toBeGreaterThanOrEqual(3);
     for (const example of examples) {
-      const where = `README.md:${example.line}`;
+      const { where } = example;
       // One command per block, so the output below it is that command's.
       expect(example.command.split(/\n(?!\s)/).filter((line) => /^\s*curl\b/.test(line)), where).toHaveLength(1);
       if (example.expected === undefined) expect(example.command, `${where} shows no output and has no placeholder`).toMatch(PLACEHOLDER);
       else {
-        expect(example.command, where).toContain(README_BASE);
+        expect(example.command, where).toContain(EXAMPLE_BASE);
         expect(example.command, `${where} has a placeholder but shows output`).not.toMatch(PLACEHOLDER);
       }
     }
   });
 
-  it.each(runnable.map((example) => [`README.md:${example.line}`, example] as const))(
-    '%s prints what the README shows',
+  it.each(runnable.map((example) => [example.where, example] as const))(
+    '%s prints what the page shows',
     async (_where, example) => {
       const printed = await output(example.command, demo.url);
       expect(printed.trim()).toBe((example.expected ?? '').trim());
@@ -72,17 +85,18 @@ describe('README curl examples', () => {
   });
 });
 
-describe('README Trusted documents', () => {
+describe('Trusted documents (docs/security.md)', () => {
   it("the curl example runs the manifest codegen writes", async () => {
     const example = examples.find((candidate) => candidate.command.includes('"documentId"'));
     expect(example, 'the curl example of Trusted documents').toBeDefined();
-    const manifest = JSON.parse(readFileSync(join(dirname(README), 'examples/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
+    expect(example?.where, 'the Trusted documents example is in docs/security.md').toMatch(/^docs\/security\.md:/);
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'examples/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
     const hash = Object.entries(manifest).find(([, text]) => text.includes('query DashboardPage('))?.[0];
     expect(hash, 'DashboardPage in the generated manifest').toMatch(/^sha256:[0-9a-f]{64}$/);
     // As `PERSISTED_OPERATIONS_ONLY=true npm start` runs it: the demo key is the service credential.
     const demo = await startStack({ config: { persistedOperationsOnly: true, talkstackApiKey: DEMO_API_KEY } });
     try {
-      const command = (example?.command ?? '').replaceAll(README_BASE, demo.url).replace('sha256:<DOCUMENT_HASH>', hash ?? '');
+      const command = (example?.command ?? '').replaceAll(EXAMPLE_BASE, demo.url).replace('sha256:<DOCUMENT_HASH>', hash ?? '');
       const printed = JSON.parse(await fetchLikeCurl(command)) as { data: { calls: Array<{ sid: string; status: string }> } };
       expect(printed.data.calls).toEqual([expect.objectContaining({ sid: 'CA05008454022330968052e51f4352ae5a', status: 'COMPLETED' })]);
     } finally {

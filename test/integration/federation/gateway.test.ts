@@ -207,8 +207,7 @@ describe('MAX_CALLS_PER_REQUEST across _entities', () => {
   });
 });
 
-const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-const FEDERATING = README.slice(README.indexOf('\n## Federating'), README.indexOf('\n## ', README.indexOf('\n## Federating') + 1));
+const FEDERATING = readFileSync(new URL('../../../docs/federation.md', import.meta.url), 'utf8');
 
 /** The first fenced block of `language` in the README's Federating section after `marker`. */
 function readmeBlock(language: string, marker: string): string {

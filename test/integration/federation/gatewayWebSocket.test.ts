@@ -12,7 +12,7 @@ import { SHIFTS_SDL, startShiftsSubgraph, type ShiftsSubgraph } from '../../supp
 import { waitUntil } from '../../support/sse.js';
 import { startStack, type Stack } from '../../support/stack.js';
 
-const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../../../docs/clients.md', import.meta.url), 'utf8');
 const WATCH = `subscription Watch($sid: ID!) { callUpdates(sid: $sid) { sid status isFinal } }`;
 
 interface Result {
@@ -26,7 +26,7 @@ const freshSid = () => `CAgw${String(counter++).padStart(28, '0')}`;
 
 describe("the README's WebSocket gateway configuration", () => {
   it('is the configuration the gateway below runs with', () => {
-    const section = README.slice(README.indexOf('### WebSocket (graphql-ws), Apollo Client and Apollo Router'));
+    const section = README.slice(README.indexOf('## WebSocket (graphql-ws), Apollo Client and Apollo Router'));
     const block = /```ts\n(import \{ defineConfig \} from '@graphql-hive\/gateway';[\s\S]*?)```/.exec(section)?.[1] ?? '';
     const config = /export const webSocketGatewayConfig = defineConfig\(\{[\s\S]*?\n\}\);\n/.exec(block)?.[0];
     expect(config).toBeDefined();

@@ -7,7 +7,7 @@
  * cheaply; off, nothing changes. The manifest is one this file writes, in the client preset's
  * format (`"sha256:<hex>"` keys). (Reading and verifying the manifest:
  * unit/config/startup.test.ts; a real start with one: integration/lifecycle/startup.test.ts; the
- * README's example: integration/docs/readmeExamples.test.ts.)
+ * example of docs/security.md: integration/docs/readmeExamples.test.ts.)
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,19 +1,19 @@
 /**
- * The README's settings tables are generated from the settings schema (scripts/settingsTable.ts):
- * the committed README must be what `npm run docs:settings` writes, and every setting the server
- * reads is in it with its default.
+ * The settings tables of docs/settings.md are generated from the settings schema
+ * (scripts/settingsTable.ts): the committed page must be what `npm run docs:settings` writes, and
+ * every setting the server reads is in it with its default.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { README, renderSettingsTables, withSettingsTables } from '../../../scripts/settingsTable.js';
+import { SETTINGS_PAGE, renderSettingsTables, withSettingsTables } from '../../../scripts/settingsTable.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { SETTINGS } from '../../../src/config/settings.js';
 
-describe('the settings tables of the README', () => {
-  const readme = readFileSync(README, 'utf8');
+describe('the settings tables of docs/settings.md', () => {
+  const page = readFileSync(SETTINGS_PAGE, 'utf8');
 
   it('are what `npm run docs:settings` writes (run it after changing src/config/settings.ts)', () => {
-    expect(withSettingsTables(readme)).toBe(readme);
+    expect(withSettingsTables(page)).toBe(page);
   });
 
   it('list every setting once, with the default loadConfig applies', () => {

@@ -2,7 +2,7 @@
  * What `npm run codegen` writes is committed: the test documents' types, the examples' typed
  * client and its trusted-documents manifest. Generated here, in memory, from the source
  * schema, and compared with the files; a change to an operation or the schema without a
- * codegen run fails. Also: the scalar mapping consumers copy (README) is the one used here,
+ * codegen run fails. Also: the scalar mapping consumers copy (docs/clients.md) is the one used here,
  * and it covers every custom scalar of the schema (or clients would get `unknown`).
  */
 import { readFileSync } from 'node:fs';
@@ -31,17 +31,17 @@ describe('codegen output is committed and current', () => {
     }
   }, 30_000);
 
-  it('maps every custom scalar of the schema, and the README shows the same mapping', () => {
+  it('maps every custom scalar of the schema, and docs/clients.md shows the same mapping', () => {
     const custom = Object.values(schema.getTypeMap())
       .filter((type) => isScalarType(type) && !isSpecifiedScalarType(type) && !type.name.startsWith('_') && !type.name.includes('__'))
       .map((type) => type.name)
       .filter((name) => name !== 'FieldSet');
     expect(Object.keys(talkstackScalars).sort()).toEqual(custom.sort());
 
-    const readme = readFileSync('README.md', 'utf8');
-    const snippet = /const talkstackScalars = (\{[^}]*\});/.exec(readme)?.[1];
-    expect(snippet, 'README "Using it from a dashboard" shows the scalar mapping').toBeDefined();
-    // The README's object literal, read as data: keys and their TypeScript types.
+    const page = readFileSync('docs/clients.md', 'utf8');
+    const snippet = /const talkstackScalars = (\{[^}]*\});/.exec(page)?.[1];
+    expect(snippet, 'docs/clients.md "Using it from a dashboard" shows the scalar mapping').toBeDefined();
+    // The page's object literal, read as data: keys and their TypeScript types.
     const shown = Object.fromEntries([...(snippet ?? '').matchAll(/(\w+): '([^']+)'/g)].map((match) => [match[1], match[2]]));
     expect(shown).toEqual(talkstackScalars);
   });
