@@ -61,6 +61,21 @@ class Connection {
     return this.#operations.size;
   }
 
+  /**
+   * Resolves when the next query of this socket may start: one per turn of the event loop.
+   * A burst of messages arrives in one read and graphql-ws starts them all in the same tick;
+   * 200 queries whose calls were refused (MAX_WAITING_CALLS_PER_TENANT) then held the loop,
+   * and `/health` with it, for up to 4 s. Taking turns lets every other socket be read between
+   * them; a query alone waits one `setImmediate`.
+   */
+  turn(): Promise<void> {
+    const next = this.#turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.#turn = next;
+    return next;
+  }
+
+  #turn: Promise<void> = Promise.resolve();
+
   /** Starts operation `id`; its signal aborts when it ends. */
   begin(id: string): AbortSignal {
     const controller = new AbortController();
@@ -159,7 +174,7 @@ export function serveGraphQLOverWebSocket(
 ): GraphQLOverWebSocket {
   const connections = new Map<WebSocket, Connection>();
   // What onSubscribe prepared for graphql-ws's execute/subscribe calls, keyed by the args it returned.
-  const executes = new WeakMap<ExecutionArgs, Execute>();
+  const executes = new WeakMap<ExecutionArgs, { run: Execute; connection: Connection }>();
   const streams = new WeakMap<ExecutionArgs, AsyncIterableIterator<ExecutionResult> | ExecutionResult>();
 
   /** A failure as the client may see it (masked unless it is a coded or GraphQL error), logged when unexpected. */
@@ -267,7 +282,7 @@ export function serveGraphQLOverWebSocket(
             contextValue: await contextFactory(),
           };
           if (operation.operation !== 'subscription') {
-            executes.set(args, execute as Execute);
+            executes.set(args, { run: execute as Execute, connection });
             return args;
           }
           // Opened here rather than in graphql-ws's `subscribe`: a subscription refused by the
@@ -292,10 +307,11 @@ export function serveGraphQLOverWebSocket(
       },
 
       async execute(args) {
-        const run = executes.get(args);
-        if (!run) return { errors: [new GraphQLError('The operation was not prepared.')] };
+        const prepared = executes.get(args);
+        if (!prepared) return { errors: [new GraphQLError('The operation was not prepared.')] };
         try {
-          return (await run(args)) as ExecutionResult;
+          await prepared.connection.turn();
+          return (await prepared.run(args)) as ExecutionResult;
         } catch (error) {
           return { errors: [masked(error)] };
         }

@@ -7,6 +7,7 @@
  * server's CPU and memory looked at; another tenant is answered meanwhile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WsConnection, wsUrlOf } from '../../support/graphqlWsClient.js';
 import { codesOf, startStack, type Stack } from '../../support/stack.js';
 
 const PROJECT = 'flood-project';
@@ -55,5 +56,34 @@ describe('MAX_WAITING_CALLS_PER_TENANT (10 here) with 2 upstream slots and no ra
     process.stderr.write(`[figures] 5,000 calls against MAX_WAITING_CALLS_PER_TENANT=10: ${answered} sent, the rest refused; ${cpuMs.toFixed(0)} ms CPU (client and server), RSS +${rssMb.toFixed(0)} MB\n`);
     expect(cpuMs).toBeLessThan(3000);
     expect(rssMb).toBeLessThan(300);
+  });
+
+  it('one WebSocket, 100 messages of 200 sids in a burst: refused past it, its queries taking turns, /health answers meanwhile', async () => {
+    stack.sim.resetStats();
+    const connection = new WsConnection(wsUrlOf(stack.url), { connectionParams: { 'x-api-key': 'demo-key' } });
+    try {
+      await connection.waitConnected();
+      let slowestHealth = 0;
+      let probing = true;
+      const probes = (async () => {
+        while (probing) {
+          const started = performance.now();
+          await fetch(`${stack.url}/health`).then((answer) => answer.text());
+          slowestHealth = Math.max(slowestHealth, performance.now() - started);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      const burst = Array.from({ length: 100 }, () => connection.operation(PAGE, { sids: freshSids(200) }));
+      for (const operation of burst) await operation.end(10_000);
+      probing = false;
+      await probes;
+      const codes = burst.flatMap((operation) => operation.nextEvents().flatMap((event) => (event.errors ?? []).map((error) => error.extensions?.code)));
+      expect(codes).toContain('TOO_MANY_REQUESTS');
+      expect(stack.sim.stats.requests).toBeLessThan(1000);
+      process.stderr.write(`[figures] one WebSocket, 100 × 200 sids against MAX_WAITING_CALLS_PER_TENANT=10: ${stack.sim.stats.requests} sent, slowest /health ${slowestHealth.toFixed(0)} ms\n`);
+      expect(slowestHealth).toBeLessThan(1000);
+    } finally {
+      await connection.close();
+    }
   });
 });
