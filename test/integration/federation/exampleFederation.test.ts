@@ -97,6 +97,11 @@ describe('the federation example', () => {
   it("shows the Shifts SDL that the example serves and the tests' toy Shifts subgraph uses", () => {
     expect(TEST_SHIFTS_SDL).toBe(SHIFTS_SDL);
     expect(SHIFTS_SDL).toContain(readmeBlock('graphql'));
+    // and docs/federation.md shows the same SDL
+    const docs = readFileSync(new URL('../../../docs/federation.md', import.meta.url), 'utf8');
+    const docsBlock = /Shifts subgraph \(`examples\/federation\/shifts.graphql`[\s\S]*?```graphql\n([\s\S]*?)\n```/.exec(docs)?.[1];
+    expect(docsBlock, 'docs/federation.md: the Shifts SDL block').toBeDefined();
+    expect(SHIFTS_SDL).toContain(docsBlock as string);
   });
 
   it("has the gateway.config.ts that the tests' gateways run with", () => {
