@@ -8,12 +8,17 @@
  *   undici request     `Pool#request` + `body.json()`, nothing else
  *   node:http          a keep-alive `http.Agent`, body collected and parsed
  *   fetch              Node's global fetch (undici's fetch), `response.json()`
+ *   ky                 ky 1 over that fetch, set up as the dashboards' request helper
+ *                      (examples/graphqlRequest.ts): timeout, POST retries of 502/503/504,
+ *                      the credential from a beforeRequest hook; `.json()`. ky − fetch is
+ *                      ky's own work per request, printed under the table
  *
  * BENCH_CALLS (default 20000) calls per round (each round bounded to 2 minutes as well),
  * BENCH_CONCURRENCY (default 64) in flight.
  * Compare ratios, not absolute numbers: these machines are shared.
  */
 import http from 'node:http';
+import ky from 'ky';
 import { Pool } from 'undici';
 import { createTalkstackClient } from '../src/talkstack/client.js';
 import { makeCredential } from '../src/identity/credential.js';
@@ -41,6 +46,14 @@ const pool = new Pool(upstream.url, { connections: concurrency });
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const headers = { 'content-type': 'application/json', 'x-api-key': BENCH_KEY };
 const bodyOf = (sid: string) => JSON.stringify({ sid, projectId: BENCH_PROJECT });
+// As examples/graphqlRequest.ts's kyOptions (not imported: the bench builds without examples/).
+const kyClient = ky.create({
+  method: 'post',
+  timeout: 10_000,
+  retry: { limit: 2, methods: ['post', 'get'], statusCodes: [502, 503, 504], afterStatusCodes: [502, 503, 504], maxRetryAfter: 10_000, backoffLimit: 2000 },
+  headers: { 'content-type': 'application/json' },
+  hooks: { beforeRequest: [(request) => void request.headers.set('x-api-key', BENCH_KEY)] },
+});
 
 const ways: Record<string, (sid: string) => Promise<unknown>> = {
   'talkstack client': (sid) => client.fetchCall({ sid, projectId: BENCH_PROJECT }, credential),
@@ -61,6 +74,7 @@ const ways: Record<string, (sid: string) => Promise<unknown>> = {
       request.end(body);
     }),
   fetch: async (sid) => (await fetch(`${upstream.url}/call`, { method: 'POST', headers, body: bodyOf(sid) })).json(),
+  ky: (sid) => kyClient(`${upstream.url}/call`, { body: bodyOf(sid) }).json(),
 };
 
 async function measure(fetchOne: (sid: string) => Promise<unknown>) {
@@ -93,6 +107,8 @@ console.log('|---|---:|---:|---:|');
 for (const [name, row] of Object.entries(best)) {
   console.log(`| ${name} | ${row.perSecond.toLocaleString('en-US')} | ${row.cpuMicrosPerCall.toFixed(0)} | ${(row.cpuMicrosPerCall / floor).toFixed(2)}× |`);
 }
+const kyOwn = (best['ky']?.cpuMicrosPerCall ?? 0) - (best['fetch']?.cpuMicrosPerCall ?? 0);
+console.log(`\nky's own work over fetch: ${kyOwn.toFixed(0)} µs/call (${(kyOwn / floor).toFixed(2)}× a whole undici request)`);
 await client.close();
 await pool.close();
 agent.destroy();

@@ -8,10 +8,12 @@
  *   npm run example:dashboard -- --url http://localhost:4000/graphql --seconds 60 CA123… CA456…
  *
  * Options: --url (default $GRAPHQL_URL or http://localhost:4000/graphql), --seconds (default
- * 120), --trusted (send document hashes only, for PERSISTED_OPERATIONS_ONLY=true), --once (the
+ * 120), --retry-wait (seconds, default 5; 0: never ask a row again), --trusted (send document hashes only, for PERSISTED_OPERATIONS_ONLY=true), --once (the
  * table only), --errors (add the demo's error-state sids); sids as arguments (default: the
  * demo's). A credential of your own goes in $TALKSTACK_API_KEY (sent as x-api-key); demo mode
- * needs none.
+ * needs none. The page comes through examples/graphqlRequest.ts (ky: a timeout, retries of
+ * network errors and 502/503/504); rows that failed for now (RATE_LIMITED, …) are asked once
+ * more after their `extensions.retryAfterMs` (up to --retry-wait, default 5 s).
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,7 +22,7 @@ import WebSocket from 'ws';
 import { CallTable } from './callTable.js';
 import { demoPageSids } from './demoSids.js';
 import { DashboardPageDocument, LiveCallsDocument, type LiveCallsSubscription } from './generated/graphql.js';
-import { graphqlRequest, requestBody } from './graphqlRequest.js';
+import { askAgain, graphqlRequest, requestBody, retryLaterRows } from './graphqlRequest.js';
 import { type Screen, TablePrinter } from './terminalTable.js';
 
 export interface DashboardOptions {
@@ -29,7 +31,11 @@ export interface DashboardOptions {
   sids: readonly string[];
   screen: Screen;
   headers?: Record<string, string>;
+  /** a credential of your own: `x-api-key` on each request, and in connection_init */
+  apiKey?: string;
   trusted?: boolean;
+  /** the longest `retryAfterMs` waited to ask failed-for-now rows again (default 5000; 0: never) */
+  retryWaitMs?: number;
   /** stop following live calls after this long */
   seconds?: number;
   /** print the table and stop: no subscription */
@@ -41,23 +47,38 @@ export interface DashboardOutcome {
   table: CallTable;
   /** live updates received */
   updates: number;
+  /** rows asked a second time after their `retryAfterMs` */
+  reasked: number;
   /** why it stopped following */
   ended: 'all-final' | 'no-live-calls' | 'time-up' | 'aborted' | 'once' | 'failed';
 }
 
 export async function runDashboard(options: DashboardOptions): Promise<DashboardOutcome> {
-  const { url, sids, screen, headers = {}, trusted = false } = options;
+  const { url, sids, screen, headers = {}, apiKey, trusted = false } = options;
   const table = new CallTable(sids);
   const printer = new TablePrinter(screen, table);
-  const answer = await graphqlRequest(DashboardPageDocument, { sids: [...sids] }, { url, headers, trusted, signal: options.signal });
+  const request = { url, headers, trusted, signal: options.signal, ...(apiKey ? { apiKey } : {}) };
+  const answer = await graphqlRequest(DashboardPageDocument, { sids: [...sids] }, request);
   table.apply(answer);
   printer.draw();
-  if (table.failure) return { table, updates: 0, ended: 'failed' };
-  if (options.once) return { table, updates: 0, ended: 'once' };
+  let reasked = 0;
+  if (table.failure) return { table, updates: 0, reasked, ended: 'failed' };
+  const later = retryLaterRows(answer, sids);
+  const retryWaitMs = options.retryWaitMs ?? 5000;
+  if (later && retryWaitMs > 0 && later.afterMs <= retryWaitMs) {
+    screen.write(`Asking ${later.sids.length} row(s) again in ${later.afterMs} ms (${later.codes.join(', ')})…\n`);
+    const again = await askAgain(later, { ...request, maxWaitMs: retryWaitMs });
+    if (again) {
+      reasked = later.sids.length;
+      const before = table.rows.map((row) => JSON.stringify(row));
+      printer.redraw(table.apply(again).filter((index) => JSON.stringify(table.rows[index]) !== before[index]));
+    }
+  }
+  if (options.once) return { table, updates: 0, reasked, ended: 'once' };
   const live = table.liveSids();
   if (live.length === 0) {
     screen.write('No live call on this page: nothing to follow.\n');
-    return { table, updates: 0, ended: 'no-live-calls' };
+    return { table, updates: 0, reasked, ended: 'no-live-calls' };
   }
   screen.write(`Following ${live.length} live call(s) through callsUpdates over WebSocket…\n`);
 
@@ -65,7 +86,7 @@ export async function runDashboard(options: DashboardOptions): Promise<Dashboard
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     // A WebSocket carries no per-request headers: the credential goes in connection_init.
-    connectionParams: headers,
+    connectionParams: apiKey ? { ...headers, 'x-api-key': apiKey } : headers,
     retryAttempts: 0,
     lazy: true,
   });
@@ -100,7 +121,7 @@ export async function runDashboard(options: DashboardOptions): Promise<Dashboard
         stop();
       };
     });
-    return { table, updates, ended };
+    return { table, updates, reasked, ended };
   } finally {
     stopFollowing();
     await client.dispose();
@@ -121,6 +142,7 @@ async function main(): Promise<void> {
       trusted: { type: 'boolean', default: false },
       once: { type: 'boolean', default: false },
       errors: { type: 'boolean', default: false },
+      'retry-wait': { type: 'string', default: '5' },
     },
   });
   const seconds = Number(values.seconds);
@@ -132,7 +154,8 @@ async function main(): Promise<void> {
     url: values.url,
     sids: positionals.length > 0 ? positionals : demoPageSids({ errors: values.errors }),
     screen: process.stdout,
-    headers: key ? { 'x-api-key': key } : {},
+    ...(key ? { apiKey: key } : {}),
+    retryWaitMs: Number(values['retry-wait']) * 1000,
     trusted: values.trusted,
     seconds,
     once: values.once,
@@ -146,7 +169,7 @@ async function main(): Promise<void> {
     once: 'done',
     failed: 'failed',
   }[outcome.ended];
-  console.log(`${outcome.updates} live update(s); ${summary}.`);
+  console.log(`${outcome.updates} live update(s)${outcome.reasked ? `, ${outcome.reasked} row(s) asked again` : ''}; ${summary}.`);
   if (outcome.ended === 'failed') process.exitCode = 1;
 }
 

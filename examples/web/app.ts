@@ -4,10 +4,15 @@
  * with their `extensions.code`. Cross-origin: the API allows this page's origin by
  * `CORS_ORIGINS` (demo mode allows http://localhost:4001 by default).
  *
+ * Rows that failed for now (`RATE_LIMITED`, `TOO_MANY_REQUESTS`, `UPSTREAM_UNAVAILABLE`) are
+ * asked once more after their `extensions.retryAfterMs`, through the dashboards' request
+ * helper (examples/graphqlRequest.ts, on ky: timeout, retries of 502/503/504).
+ *
  * Typed by the generated documents (examples/generated): `CallRowFragment` is the row.
  */
 import { createClient, NetworkError } from 'graphql-sse';
 import { CallTable, type CallTableRow, formatCost, formatDate, formatDuration, type IncrementalPayload, statusText } from '../callTable.js';
+import { askAgain, type RetryLater, retryLaterRows } from '../graphqlRequest.js';
 import {
   DashboardPageStreamedDocument,
   LiveCallsDocument,
@@ -111,6 +116,19 @@ function requestOf<TData, TVariables>(document: TypedDocumentString<TData, TVari
     : { query: document.toString(), variables: variables as Record<string, unknown> };
 }
 
+/** Asks the rows that failed for now once more, after their retryAfterMs (at most 5 s). */
+async function reask(table: CallTable, later: RetryLater, apiUrl: string, trusted: boolean): Promise<void> {
+  document.body.dataset['reask'] = 'waiting';
+  try {
+    const again = await askAgain(later, { url: apiUrl, trusted, maxWaitMs: 5000 });
+    if (again) render(table, table.apply(again));
+    document.body.dataset['reask'] = again ? `done:${later.sids.length}` : 'too-long';
+  } catch (error) {
+    document.body.dataset['reask'] = 'failed';
+    showProblem(explain(error, apiUrl));
+  }
+}
+
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const config = (await (await fetch('/config.json')).json()) as PageConfig;
@@ -125,16 +143,21 @@ async function main(): Promise<void> {
   // Cookies are never sent: the API takes a credential header, and demo mode needs none.
   const client = createClient({ url: apiUrl, credentials: 'omit', retryAttempts: 0 });
 
+  const failedForNow: IncrementalPayload = { errors: [] };
   try {
     // Yoga answers a streamed query over SSE with one `next` event per payload.
     for await (const payload of client.iterate(requestOf(DashboardPageStreamedDocument, { sids }, trusted))) {
-      render(table, table.apply(payload as IncrementalPayload));
+      const part = payload as IncrementalPayload;
+      render(table, table.apply(part));
+      failedForNow.errors = [...(failedForNow.errors ?? []), ...(part.errors ?? []), ...(part.incremental ?? []).flatMap((item) => item.errors ?? [])];
     }
   } catch (error) {
     showProblem(explain(error, apiUrl));
     return;
   }
   document.body.dataset['page'] = 'loaded';
+  const later = retryLaterRows(failedForNow, sids);
+  if (later && !table.failure) void reask(table, later, apiUrl, trusted);
 
   const live = table.liveSids();
   if (live.length === 0) return;

@@ -1,8 +1,8 @@
 /**
  * Serves the example web dashboard on its own origin (http://localhost:4001), so the page
  * reaches the API cross-origin exactly as a real dashboard would: through CORS_ORIGINS. Its
- * TypeScript is transpiled once at start-up; graphql-sse's browser client comes from
- * node_modules (no CDN). `/config.json` tells the page where the API is and which demo sids
+ * TypeScript is transpiled once at start-up; graphql-sse's browser client and ky (for the
+ * dashboards' request helper, examples/graphqlRequest.ts) come from node_modules (no CDN). `/config.json` tells the page where the API is and which demo sids
  * to show (computed per request: live sids change every 20 s).
  *
  *   npm start              # the API on :4000, demo mode
@@ -10,21 +10,23 @@
  *
  * EXAMPLE_WEB_PORT (default 4001) and GRAPHQL_URL (default http://localhost:4000/graphql).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { demoPageSids } from '../demoSids.js';
 
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const SSE_LIB = dirname(require.resolve('graphql-sse')) // lib/: its .mjs files import only each other;
+const SSE_LIB = dirname(require.resolve('graphql-sse')); // lib/: its .mjs files import only each other
+/** ky's ESM build (package.json "exports": distribution/index.js), whose files import only each other. */
+const KY_DIST = dirname(require.resolve('ky'));
 
 /** The only modules the page loads, by URL (without `.js`) → source under examples/. */
-const BROWSER_MODULES = ['web/app', 'callTable', 'generated/graphql', 'generated/gql', 'generated/index'];
+const BROWSER_MODULES = ['web/app', 'callTable', 'graphqlRequest', 'generated/graphql', 'generated/gql', 'generated/index'];
 const SSE_MODULES = ['client', 'common', 'parser', 'utils'];
 
 interface Asset {
@@ -45,6 +47,12 @@ function compileAssets(): Map<string, Asset> {
   }
   for (const name of SSE_MODULES) {
     assets.set(`/vendor/graphql-sse/${name}.mjs`, { body: readFileSync(join(SSE_LIB, `${name}.mjs`)), type: javascript });
+  }
+  // ky: every module of its distribution, at /vendor/ky/… (the page's import map points `ky` at index.js).
+  for (const entry of readdirSync(KY_DIST, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = join(entry.parentPath, entry.name);
+    assets.set(`/vendor/ky/${relative(KY_DIST, file).split(sep).join('/')}`, { body: readFileSync(file), type: javascript });
   }
   const page = { body: readFileSync(join(EXAMPLES, 'web/index.html')), type: 'text/html; charset=utf-8' };
   assets.set('/web/', page);

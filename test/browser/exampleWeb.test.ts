@@ -4,7 +4,8 @@
  * the API allowing that origin by CORS_ORIGINS. The rows arrive streamed (fast calls before a
  * slow one, which arrives before the timed-out one after it), error rows show their codes,
  * recording links are there, and the live row changes as the injected simulator clock steps.
- * An origin the API does not list gets a clear message instead of rows. Screenshot:
+ * The RATE_LIMITED row is asked again through the ky helper. An origin the API does not list
+ * gets a clear message instead of rows. Screenshot:
  * test/artifacts/example-web-dashboard.png.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -102,6 +103,12 @@ describe.skipIf(skip)('examples/web in Chromium', () => {
       expect(bySid.get(errorSid(code))).toMatchObject({ kind: 'error', status: code });
     }
     await expect.poll(() => page.textContent('#summary')).toMatch(new RegExp(`${sids.length} of ${sids.length} calls in · 1 live · 4 with an error`));
+
+    // The RATE_LIMITED row is asked once more after its retryAfterMs, with ky (served from
+    // node_modules at /vendor/ky/), cross-origin; the demo's 429 sid refuses every try.
+    await page.waitForSelector('body[data-reask="done:1"]', { timeout: UI_TIMEOUT_MS });
+    expect((await rowsOf(page)).find((row) => row.sid === errorSid('RATE_LIMITED'))).toMatchObject({ kind: 'error', status: 'RATE_LIMITED' });
+    expect(await page.isHidden('#problem')).toBe(true);
   }, 30_000);
 
   it('changes the live row as the simulator moves it, until it is final', async () => {
