@@ -7,31 +7,10 @@
  */
 import { describe, it } from 'vitest';
 import { openSse } from '../../support/sse.js';
-import { codesOf, type GraphQLResponse, startStack, type Stack } from '../../support/stack.js';
+import { failedRows, freshCalls, PAGE, type PageData, withStack } from '../../support/governorStack.js';
+import { codesOf, type GraphQLResponse, type Stack } from '../../support/stack.js';
 
-const PAGE = 'query Page($sids: [ID!]!) { calls(sids: $sids) { sid status } }';
-type PageData = { calls: ({ sid: string; status: string } | null)[] };
-
-let fresh = 0;
-function freshCalls(stack: Stack, count: number, body: Record<string, unknown> = { status: 'completed', seconds: 3, cost: 0.1 }): string[] {
-  return Array.from({ length: count }, () => {
-    const sid = `CAbreak${++fresh}`;
-    stack.sim.setCall('demo-project', sid, body);
-    return sid;
-  });
-}
-
-const failedRows = (response: GraphQLResponse<PageData>) => (response.body.data?.calls ?? []).filter((row) => row === null).length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withStack<T>(options: Parameters<typeof startStack>[0], run: (stack: Stack) => Promise<T>): Promise<T> {
-  const stack = await startStack(options);
-  try {
-    return await run(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 /** `count` pages of 20 fresh calls, one every 150 ms, started on schedule (not one after another). */
 async function pagesOf(stack: Stack, count: number): Promise<{ ms: number; response: GraphQLResponse<PageData> }[]> {

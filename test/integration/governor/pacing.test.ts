@@ -6,31 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNT, DEMO_API_KEY } from '../../../src/simulator/index.js';
-import { codesOf, type GraphQLResponse, startStack, type Stack } from '../../support/stack.js';
-
-const PAGE = 'query Page($sids: [ID!]!) { calls(sids: $sids) { sid status } }';
-type PageData = { calls: ({ sid: string; status: string } | null)[] };
-
-let fresh = 0;
-/** Completed calls stored in the demo project, never asked before. */
-function freshCalls(stack: Stack, count: number): string[] {
-  return Array.from({ length: count }, () => {
-    const sid = `CApace${++fresh}`;
-    stack.sim.setCall('demo-project', sid, { status: 'completed', seconds: 3, cost: 0.1 });
-    return sid;
-  });
-}
-
-const failedRows = (response: GraphQLResponse<PageData>) => (response.body.data?.calls ?? []).filter((row) => row === null).length;
-
-async function withStack<T>(options: Parameters<typeof startStack>[0], run: (stack: Stack) => Promise<T>): Promise<T> {
-  const stack = await startStack(options);
-  try {
-    return await run(stack);
-  } finally {
-    await stack.close();
-  }
-}
+import { failedRows, freshCalls, PAGE, type PageData, withStack } from '../../support/governorStack.js';
+import { codesOf } from '../../support/stack.js';
 
 describe.concurrent('pacing per tenant', () => {
   it('pages against a 100/s limit that only answers Retry-After: no row fails, at most 1.1 upstream requests a call, 429s under 10 %', async () => {
