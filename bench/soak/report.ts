@@ -55,7 +55,7 @@ export function formatSummary(result: SoakResult): string {
     ['server 5xx', String(load.server5xx)],
     ['wrong answers', String(load.wrongAnswers)],
     ['non-JSON answers', String(load.nonJson)],
-    ['load timeouts', `${load.loadTimeouts} fields (UPSTREAM_TIMEOUT on sids whose upstream answers at once)`],
+    ['load timeouts', `${load.loadTimeouts} fields (UPSTREAM_TIMEOUT on sids whose upstream answers at once, or the UPSTREAM_UNAVAILABLE such timeouts opened)`],
     [
       'latency',
       latency ? `p50 ${latency.p50} ms, p90 ${latency.p90} ms, p99 ${latency.p99} ms, max ${latency.max} ms, mean ${latency.mean} ms` : 'n/a',
