@@ -1,84 +1,79 @@
 /**
  * A real federation gateway (Hive Gateway's runtime) composed from this subgraph's committed
- * SDL and other subgraphs, over real HTTP, configured with the `gateway.config.ts` of docs/federation.md
- * (`gatewayConfig` below; a test keeps the two identical). It records every request it sends
+ * SDL and other subgraphs, over real HTTP, configured with the `gateway.config.ts` block of
+ * docs/federation.md, read from the page and evaluated (`gatewayConfig` below). It records every request it sends
  * to a subgraph.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createGatewayRuntime, type GatewayConfigBase } from '@graphql-hive/gateway-runtime';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
+import { docBlocks, docPage } from './docBlocks.js';
 import { type SseMessage, sseMessages } from './sse.js';
 
 export const CALLS_SDL = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
 
-/** This file's own text, for the test that compares `gatewayConfig` with docs/federation.md and docs/clients.md. */
-export const GATEWAY_SOURCE = readFileSync(new URL(import.meta.url), 'utf8');
-
 type GatewayOptions = GatewayConfigBase<Record<string, unknown>>;
 
-// The Hive Gateway CLI's `defineConfig` only types its argument; this one does the same, so
-// the block below reads exactly like the `gateway.config.ts` of docs/federation.md.
-const defineConfig = (config: GatewayOptions): GatewayOptions => config;
+/** A `gateway.config.ts` block read from a docs page, and where it is. */
+export interface GatewayConfigBlock {
+  where: string;
+  body: string;
+}
 
-export const gatewayConfig = defineConfig({
-  propagateHeaders: {
-    fromClientToSubgraphs({ request, subgraphName }) {
-      if (subgraphName !== 'calls') return;
-      const headers: Record<string, string> = {};
-      for (const name of ['authorization', 'x-api-key']) {
-        const value = request.headers.get(name);
-        if (value) headers[name] = value;
-      }
-      return headers;
-    },
-  },
-  transportEntries: {
-    calls: {
-      // Subscriptions too go as JSON POSTs (by default a GET, which CSRF prevention refuses).
-      options: { method: 'POST' },
-    },
-  },
-});
+function gatewayConfigBlock(page: string, exported: string): GatewayConfigBlock {
+  const block = docBlocks(docPage(page)).find(
+    (candidate) =>
+      candidate.lang === 'ts' &&
+      candidate.body.startsWith("import { defineConfig } from '@graphql-hive/gateway';") &&
+      candidate.body.includes(`export const ${exported} = defineConfig(`),
+  );
+  if (!block) throw new Error(`${page}: no ts block exporting ${exported} from defineConfig`);
+  return { where: `${page}:${block.line}`, body: block.body };
+}
 
 /**
- * The configuration (docs/clients.md) for subscribing to this subgraph over WebSocket
- * (`@graphql-mesh/transport-ws`; "WebSocket (graphql-ws), Apollo Client and Apollo
- * Router", a test keeps the two identical): queries as above, subscriptions over
+ * Evaluates a docs block as its reader would run it: the block, verbatim, as a .ts module next to
+ * a stub `@graphql-hive/gateway` whose `defineConfig` is the identity (the CLI's only types its
+ * argument), imported, and its export returned.
+ */
+async function evaluateGatewayConfig(block: GatewayConfigBlock, exported: string): Promise<GatewayOptions> {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+  try {
+    const stub = join(dir, 'node_modules', '@graphql-hive', 'gateway');
+    mkdirSync(stub, { recursive: true });
+    writeFileSync(join(stub, 'package.json'), JSON.stringify({ name: '@graphql-hive/gateway', type: 'module', exports: './index.js' }));
+    writeFileSync(join(stub, 'index.js'), 'export const defineConfig = (config) => config;\n');
+    const file = join(dir, 'gateway.config.ts');
+    writeFileSync(file, block.body);
+    const module = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as Record<string, unknown>;
+    const config = module[exported];
+    if (!config || typeof config !== 'object') throw new Error(`${block.where}: no ${exported} exported`);
+    return config as GatewayOptions;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** docs/federation.md's `gateway.config.ts` block, which every gateway of these tests runs (evaluated below). */
+export const GATEWAY_CONFIG_BLOCK = gatewayConfigBlock('docs/federation.md', 'gatewayConfig');
+/** docs/clients.md's WebSocket gateway block ("WebSocket (graphql-ws), Apollo Client and Apollo Router"). */
+export const WEBSOCKET_GATEWAY_CONFIG_BLOCK = gatewayConfigBlock('docs/clients.md', 'webSocketGatewayConfig');
+
+/** The configuration of docs/federation.md, evaluated from the page. */
+export const gatewayConfig = await evaluateGatewayConfig(GATEWAY_CONFIG_BLOCK, 'gatewayConfig');
+
+/**
+ * The configuration (docs/clients.md, evaluated from the page) for subscribing to this subgraph
+ * over WebSocket (`@graphql-mesh/transport-ws`): queries as above, subscriptions over
  * `graphql-transport-ws` with the client's credential in `connection_init`.
  */
-export const webSocketGatewayConfig = defineConfig({
-  propagateHeaders: {
-    fromClientToSubgraphs({ request, subgraphName }) {
-      if (subgraphName !== 'calls') return;
-      const headers: Record<string, string> = {};
-      for (const name of ['authorization', 'x-api-key']) {
-        const value = request.headers.get(name);
-        if (value) headers[name] = value;
-      }
-      return headers;
-    },
-  },
-  transportEntries: {
-    calls: {
-      options: {
-        method: 'POST',
-        subscriptions: {
-          kind: 'ws',
-          options: {
-            // One WebSocket per distinct credential; absent headers are left out.
-            connectionParams: {
-              'x-api-key': '{context.headers.x-api-key}',
-              authorization: '{context.headers.authorization}',
-            },
-          },
-        },
-      },
-    },
-  },
-});
+export const webSocketGatewayConfig = await evaluateGatewayConfig(WEBSOCKET_GATEWAY_CONFIG_BLOCK, 'webSocketGatewayConfig');
 
 export interface SubgraphService {
   name: string;

@@ -4,7 +4,9 @@
  * demo-mode server on a free loopback port, `http://localhost:4000` replaced by that server's
  * URL. An example that shows no output must be the real-Talkstack kind, with `<…>`
  * placeholders. The Trusted documents example (docs/security.md) runs against a
- * trusted-documents server with the hash codegen wrote.
+ * trusted-documents server with the hash codegen wrote; the refusal JSON shown further down
+ * (separated from that curl by prose) is paired with the curl block before it (docBlocks), and
+ * that curl with an unknown hash must print exactly it (with a query text: the same code).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../../src/simulator/index.js';
 import { startDemoServer, type DemoServer } from '../../support/demoServer.js';
+import { docBlocks, docPage } from '../../support/docBlocks.js';
 import { curlExamples, fetchLikeCurl, shellWords } from '../../support/readmeCurl.js';
 import { startStack } from '../../support/stack.js';
 
@@ -99,6 +102,28 @@ describe('Trusted documents (docs/security.md)', () => {
       const command = (example?.command ?? '').replaceAll(EXAMPLE_BASE, demo.url).replace('sha256:<DOCUMENT_HASH>', hash ?? '');
       const printed = JSON.parse(await fetchLikeCurl(command)) as { data: { calls: Array<{ sid: string; status: string }> } };
       expect(printed.data.calls).toEqual([expect.objectContaining({ sid: 'CA05008454022330968052e51f4352ae5a', status: 'COMPLETED' })]);
+
+      // "What is refused": the refusal block, paired with the curl block before it on the page.
+      const blocks = docBlocks(docPage('docs/security.md'));
+      const refusalIndex = blocks.findIndex((block) => block.lang === 'json' && block.body.includes('PERSISTED_QUERY_NOT_FOUND'));
+      expect(refusalIndex, 'docs/security.md: the refusal JSON block').toBeGreaterThan(0);
+      const curlBlock = blocks
+        .slice(0, refusalIndex)
+        .reverse()
+        .find((block) => block.lang === 'sh' && /^\s*curl\b/m.test(block.body));
+      expect(curlBlock, 'docs/security.md: a curl block before the refusal').toBeDefined();
+      expect(`docs/security.md:${curlBlock?.line}`).toBe(example?.where);
+      const refusal: unknown = JSON.parse(blocks[refusalIndex]?.body ?? '');
+      const refused = (curlBlock?.body ?? '').trimEnd().replaceAll(EXAMPLE_BASE, demo.url);
+      const unknownHash = refused.replace('sha256:<DOCUMENT_HASH>', `sha256:${'0'.repeat(64)}`);
+      const queryText = refused.replace('"documentId":"sha256:<DOCUMENT_HASH>"', '"query":"{ __typename }"');
+      expect(queryText, 'the curl sends a documentId').not.toBe(refused);
+      // The block is the unknown hash's answer exactly; a query text gets the same one error and
+      // code (its message names what to send instead).
+      expect(JSON.parse(await fetchLikeCurl(unknownHash)), unknownHash).toEqual(refusal);
+      expect(JSON.parse(await fetchLikeCurl(queryText)), queryText).toEqual({
+        errors: [{ message: expect.any(String), extensions: (refusal as { errors: Array<{ extensions: unknown }> }).errors[0]?.extensions }],
+      });
     } finally {
       await demo.close();
     }
