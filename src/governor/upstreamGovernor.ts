@@ -633,16 +633,21 @@ export class UpstreamGovernor {
       }
       tenant.queue.shift();
       tenant.queue.size--;
-      this.#forgetWaiter(head);
-      const refusal = this.#breakerRefusal(call, now);
-      if (refusal) {
-        head.refuse(refusal);
-        continue;
-      }
-      this.#send(call, now, tenant.queue.size > 0);
-      head.grant();
+      this.#goNow(head, tenant, now);
     }
     this.#schedule(tenant, now);
+  }
+
+  /** `waiter`'s turn has come (out of `tenant`'s queue): it is sent, unless its breaker opened meanwhile. */
+  #goNow(waiter: Waiter, tenant: Tenant, now: number): void {
+    this.#forgetWaiter(waiter);
+    const refusal = this.#breakerRefusal(waiter.call, now);
+    if (refusal) {
+      waiter.refuse(refusal);
+      return;
+    }
+    this.#send(waiter.call, now, tenant.queue.size > 0);
+    waiter.grant();
   }
 
   /** Paced through Redis: a shared pace is configured and usable, and one of the call's tenants has a rate. */
@@ -674,16 +679,7 @@ export class UpstreamGovernor {
       return;
     }
     const send = () => {
-      if (waiter.gone) return;
-      const at = this.#now();
-      this.#forgetWaiter(waiter);
-      const refusal = this.#breakerRefusal(call, at);
-      if (refusal) {
-        waiter.refuse(refusal);
-        return;
-      }
-      this.#send(call, at, tenant.queue.size > 0);
-      waiter.grant();
+      if (!waiter.gone) this.#goNow(waiter, tenant, this.#now());
     };
     if (wait <= 0) send();
     else waiter.sendTimer = setTimeout(send, wait).unref();

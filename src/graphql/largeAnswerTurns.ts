@@ -11,6 +11,7 @@
  * ordinary answers never pay for this.
  */
 import type { Plugin } from 'graphql-yoga';
+import { loopTurns } from './loopTurns.js';
 
 const large = new WeakSet<object>();
 
@@ -20,14 +21,10 @@ export function markLarge(request: object): void {
 }
 
 export function useLargeAnswersInTurn(): Plugin {
-  let last: Promise<void> = Promise.resolve();
+  const turns = loopTurns();
   return {
     onResultProcess({ request }) {
-      if (!large.has(request)) return undefined;
-      // A turn starts once the previous large answer was processed, in a later loop iteration.
-      const turn = last.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-      last = turn;
-      return turn;
+      return large.has(request) ? turns.take() : undefined;
     },
   };
 }

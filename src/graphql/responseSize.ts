@@ -22,6 +22,7 @@
 import {
   type DocumentNode,
   getNullableType,
+  getOperationAST,
   GraphQLError,
   type GraphQLField,
   type GraphQLSchema,
@@ -209,16 +210,6 @@ function aliasesOf(document: DocumentNode): number {
   return aliases;
 }
 
-function operationOf(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
-  let only: OperationDefinitionNode | undefined;
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (operationName ? definition.name?.value === operationName : !only) only = definition;
-    if (operationName && only) break;
-  }
-  return only;
-}
-
 interface OperationArgs {
   schema: GraphQLSchema;
   document: DocumentNode;
@@ -232,7 +223,7 @@ export function useResponseSizeLimit(maxBytes: number): Plugin {
   /** The estimate of `args`' answer so far, from `since` (an earlier estimate) on. */
   const estimateOf = (args: OperationArgs, since = 0) => ((estimates.get(args.contextValue as object) ?? 0) - since) * (1 + aliasesOf(args.document));
   const cutsFor = (args: OperationArgs) => {
-    const operation = operationOf(args.document, args.operationName);
+    const operation = getOperationAST(args.document, args.operationName ?? undefined);
     return operation ? cutsOf(args.schema, args.document, operation) : new Map<string, Cut>();
   };
 

@@ -30,6 +30,7 @@ import { maskError } from '../graphql/errorMasking.js';
 import type { ErrorCode } from '../calls/callDataErrors.js';
 import { trustedDocumentFor } from '../limits/trustedDocuments.js';
 import type { TrustedDocuments } from '../limits/trustedManifest.js';
+import { loopTurns } from '../graphql/loopTurns.js';
 import type { Logger } from '../logging/logger.js';
 import { connectionCredential, type CredentialHeaders, isInvalidCredential } from './connectionCredential.js';
 
@@ -62,19 +63,13 @@ class Connection {
   }
 
   /**
-   * Resolves when the next query of this socket may start: one per turn of the event loop.
+   * The turns this socket's queries start in, one per event-loop iteration (graphql/loopTurns.ts).
    * A burst of messages arrives in one read and graphql-ws starts them all in the same tick;
    * 200 queries whose calls were refused (MAX_WAITING_CALLS_PER_TENANT) then held the loop,
    * and `/health` with it, for up to 4 s. Taking turns lets every other socket be read between
    * them; a query alone waits one `setImmediate`.
    */
-  turn(): Promise<void> {
-    const next = this.#turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-    this.#turn = next;
-    return next;
-  }
-
-  #turn: Promise<void> = Promise.resolve();
+  readonly turns = loopTurns();
 
   /** Starts operation `id`; its signal aborts when it ends. */
   begin(id: string): AbortSignal {
@@ -310,7 +305,7 @@ export function serveGraphQLOverWebSocket(
         const prepared = executes.get(args);
         if (!prepared) return { errors: [new GraphQLError('The operation was not prepared.')] };
         try {
-          await prepared.connection.turn();
+          await prepared.connection.turns.take();
           return (await prepared.run(args)) as ExecutionResult;
         } catch (error) {
           return { errors: [masked(error)] };

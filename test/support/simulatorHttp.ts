@@ -7,6 +7,21 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { DEMO_API_KEY, DEMO_CALLS, DEMO_PROJECT_ID, type Simulator } from '../../src/simulator/index.js';
 
+/**
+ * The environment of a simulator started as a process (`npm run simulator`) on a free loopback
+ * port with every misbehaviour variable set empty, so the test's own environment cannot leak in.
+ */
+export const QUIET_SIMULATOR_ENV: Readonly<Record<string, string>> = {
+  SIMULATOR_PORT: '0',
+  SIMULATOR_HOST: '127.0.0.1',
+  SIMULATOR_RATE_LIMIT: '',
+  SIMULATOR_RATE_LIMIT_BURST: '',
+  SIMULATOR_RATE_LIMIT_HEADERS: '',
+  SIMULATOR_OUTAGE: '',
+  SIMULATOR_HANG: '',
+  SIMULATOR_ADMIN: '',
+};
+
 export const SID_RE = /^CA[0-9a-f]{32}$/;
 export const RFC2822_RE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
 export const E164_RE = /^\+[1-9]\d{6,14}$/;

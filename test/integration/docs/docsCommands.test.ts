@@ -18,7 +18,7 @@ import { waitForUrl } from '../../../bench/lib/serverProcess.js';
 import { DEMO_PROJECT_ID } from '../../../src/simulator/index.js';
 import { docBlocks, docPage } from '../../support/docBlocks.js';
 import { killAll, spawnNode, waitForExit } from '../../support/serverProcess.js';
-import { KEY, SID } from '../../support/simulatorHttp.js';
+import { KEY, QUIET_SIMULATOR_ENV, SID } from '../../support/simulatorHttp.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'docs-commands-'));
 
@@ -105,16 +105,7 @@ function parseCurl(line: string): Curl {
 
 describe('docs/simulator.md misbehaviour block', () => {
   const block = docBlocks(docPage('docs/simulator.md')).find((candidate) => candidate.lang === 'bash' && candidate.body.includes('/__admin'));
-  const quiet = {
-    SIMULATOR_PORT: '0',
-    SIMULATOR_HOST: '127.0.0.1',
-    SIMULATOR_RATE_LIMIT: '',
-    SIMULATOR_RATE_LIMIT_BURST: '',
-    SIMULATOR_RATE_LIMIT_HEADERS: '',
-    SIMULATOR_OUTAGE: '',
-    SIMULATOR_HANG: '',
-    SIMULATOR_ADMIN: '',
-  };
+  const quiet = QUIET_SIMULATOR_ENV;
 
   it("starts with the block's flags and its /__admin curl switches the simulator", async () => {
     expect(block, 'docs/simulator.md: the bash block with /__admin').toBeDefined();

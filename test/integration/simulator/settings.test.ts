@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readSettings, SettingError, type SimulatorSettings } from '../../../src/simulator/settings.js';
 import { waitForUrl } from '../../../bench/lib/serverProcess.js';
 import { killAll, spawnNode, waitForExit } from '../../support/serverProcess.js';
-import { KEY, SID } from '../../support/simulatorHttp.js';
+import { KEY, QUIET_SIMULATOR_ENV, SID } from '../../support/simulatorHttp.js';
 import { DEMO_PROJECT_ID } from '../../../src/simulator/index.js';
 
 async function callStatus(url: string): Promise<number> {
@@ -96,17 +96,7 @@ describe('simulator settings', () => {
 describe('npm run simulator', () => {
   afterAll(() => killAll());
 
-  // Every misbehaviour variable set, so the test's own environment cannot leak into the child.
-  const quiet = {
-    SIMULATOR_PORT: '0',
-    SIMULATOR_HOST: '127.0.0.1',
-    SIMULATOR_RATE_LIMIT: '',
-    SIMULATOR_RATE_LIMIT_BURST: '',
-    SIMULATOR_RATE_LIMIT_HEADERS: '',
-    SIMULATOR_OUTAGE: '',
-    SIMULATOR_HANG: '',
-    SIMULATOR_ADMIN: '',
-  };
+  const quiet = QUIET_SIMULATOR_ENV;
 
   it('prints the active misbehaviour and misbehaves', async () => {
     const running = spawnNode(['--import', 'tsx', 'src/simulator/main.ts', '--outage=503', '--admin'], { ...quiet, SIMULATOR_RATE_LIMIT: '3' });
