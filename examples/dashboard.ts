@@ -53,6 +53,19 @@ export interface DashboardOutcome {
   ended: 'all-final' | 'no-live-calls' | 'time-up' | 'aborted' | 'once' | 'failed';
 }
 
+/** The line the command prints last: how many live updates, re-asked rows, and why it stopped. */
+export function closingLine(outcome: Pick<DashboardOutcome, 'updates' | 'reasked' | 'ended'>, seconds: number): string {
+  const summary = {
+    'all-final': 'every call on the page is final',
+    'no-live-calls': 'done',
+    'time-up': `stopped after ${seconds} s`,
+    aborted: 'interrupted',
+    once: 'done',
+    failed: 'failed',
+  }[outcome.ended];
+  return `${outcome.updates} live update(s)${outcome.reasked ? `, ${outcome.reasked} row(s) asked again` : ''}; ${summary}.`;
+}
+
 export async function runDashboard(options: DashboardOptions): Promise<DashboardOutcome> {
   const { url, sids, screen, headers = {}, apiKey, trusted = false } = options;
   const table = new CallTable(sids);
@@ -161,15 +174,7 @@ async function main(): Promise<void> {
     once: values.once,
     signal: abort.signal,
   });
-  const summary = {
-    'all-final': 'every call on the page is final',
-    'no-live-calls': 'done',
-    'time-up': `stopped after ${seconds} s`,
-    aborted: 'interrupted',
-    once: 'done',
-    failed: 'failed',
-  }[outcome.ended];
-  console.log(`${outcome.updates} live update(s)${outcome.reasked ? `, ${outcome.reasked} row(s) asked again` : ''}; ${summary}.`);
+  console.log(closingLine(outcome, seconds));
   if (outcome.ended === 'failed') process.exitCode = 1;
 }
 

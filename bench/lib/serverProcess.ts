@@ -156,9 +156,9 @@ export function watchChild(child: ChildProcess, keepChars = TAIL_CHARS): NodePro
   };
 }
 
-/** `node <args>` in the repository with exactly `env`; `keepChars: Infinity` keeps all output. */
-export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv, { keepChars = TAIL_CHARS } = {}): NodeProcess {
-  return watchChild(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }), keepChars);
+/** `node <args>` in the repository (or `cwd`) with exactly `env`; `keepChars: Infinity` keeps all output. */
+export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv, { keepChars = TAIL_CHARS, cwd = ROOT } = {}): NodeProcess {
+  return watchChild(spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }), keepChars);
 }
 
 /** Polls `check` every 20 ms until it returns a value, for at most `timeoutMs`. */

@@ -79,7 +79,8 @@ export async function startShiftsSubgraph(
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = Number(process.env.SHIFTS_PORT ?? 4002);
   try {
-    const subgraph = await startShiftsSubgraph({ port });
+    // Loopback only, like the web example: a sample is no service for the network.
+    const subgraph = await startShiftsSubgraph({ port, host: '127.0.0.1' });
     console.log(`Shifts subgraph on ${subgraph.url}`);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void subgraph.close());
   } catch (error) {

@@ -24,9 +24,9 @@ export type Running = NodeProcess;
 
 const children: Running[] = [];
 
-/** Spawns `node <args>` in the repository with this environment minus the server's settings, plus `env`. */
-export function spawnNode(args: string[], env: Record<string, string>): Running {
-  const running = spawnChild(args, inheritedEnv(env), { keepChars: Infinity });
+/** Spawns `node <args>` in the repository (or `cwd`) with this environment minus the server's settings, plus `env`. */
+export function spawnNode(args: string[], env: Record<string, string>, { cwd = ROOT }: { cwd?: string } = {}): Running {
+  const running = spawnChild(args, inheritedEnv(env), { keepChars: Infinity, cwd });
   children.push(running);
   return running;
 }

@@ -3,7 +3,9 @@
  * the server over real HTTP, behind a loopback proxy that plays a draining instance: a 503
  * with `Retry-After: 0` is tried again (POST included), the credential set by the
  * `beforeRequest` hook arrives on every try, and a row that came back RATE_LIMITED is asked
- * again after its `extensions.retryAfterMs` and shows the call.
+ * again after its `extensions.retryAfterMs` and shows the call. The snippet of docs/clients.md
+ * ("The dashboards' request helper"), read from the page, runs as written with the names it
+ * uses bound to the real ones, and ends with every row a call.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +14,7 @@ import { CallTable } from '../../../examples/callTable.js';
 import { DashboardPageDocument } from '../../../examples/generated/graphql.js';
 import { askAgain, graphqlRequest, retryLaterRows } from '../../../examples/graphqlRequest.js';
 import { DEMO_API_KEY, DEMO_SAMPLE_SIDS } from '../../../src/simulator/index.js';
+import { docBlocks, docPage } from '../../support/docBlocks.js';
 import { startStack, type Stack } from '../../support/stack.js';
 
 interface Proxy {
@@ -114,5 +117,22 @@ describe('examples/graphqlRequest.ts (ky)', () => {
     expect(table.apply(again!)).toEqual([1]);
     expect(table.rows[1]).toMatchObject({ sid: limited, kind: 'call' });
     expect(table.rows.map((row) => row.kind)).toEqual(['call', 'call', 'call']);
+  });
+
+  it('runs the snippet of docs/clients.md as written: the RATE_LIMITED row is asked again and shows', async () => {
+    const block = docBlocks(docPage('docs/clients.md')).find((candidate) => candidate.lang === 'ts' && candidate.body.startsWith('const answer = await graphqlRequest('));
+    expect(block, 'docs/clients.md: the graphqlRequest snippet').toBeDefined();
+    const limited = DEMO_SAMPLE_SIDS[3]?.sid ?? '';
+    const sids = [samples[0] ?? '', limited];
+    stack.sim.injectFault(limited, { type: 'status', status: 429, times: 1, headers: { 'retry-after': '1' }, body: { error: 'too many requests' } });
+    const table = new CallTable(sids);
+    // The page's names, bound: what the snippet reads, and what it declares handed back.
+    const names = { graphqlRequest, retryLaterRows, askAgain, DashboardPageDocument, sids, table, url: proxy.url, apiKey: stack.tenant()['x-api-key'] };
+    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<unknown>;
+    const snippet = new AsyncFunction(...Object.keys(names), `${block?.body ?? ''}\nreturn { later, again };`);
+    const { later, again } = (await snippet(...Object.values(names))) as { later?: { codes: string[] }; again?: unknown };
+    expect(later?.codes).toEqual(['RATE_LIMITED']);
+    expect(again).toBeDefined();
+    expect(table.rows.map((row) => row.kind)).toEqual(['call', 'call']);
   });
 });

@@ -1,97 +1,131 @@
 /**
- * The federation example (examples/federation/README.md), end to end: this server against the
- * simulator's demo data, the sample Shifts subgraph (examples/federation/shiftsSubgraph.ts),
- * the supergraph exactly as `npm run compose` prints it from examples/federation/shifts.graphql,
- * and Hive Gateway's runtime configured with the example's gateway.config.ts. The
- * documented query gets the shifts with their calls' statuses, as the example's README shows.
+ * The federation example (examples/federation/README.md), end to end, its steps read from the
+ * page and run as it says (test/support/docShell.ts: the script npm would run; the ports the
+ * page names become free loopback ports, the only change):
+ * 1. `npm i -D @graphql-hive/gateway` is not run (it adds ~500 packages; tried by hand, see the
+ *    README: 2.15.1);
+ * 2. `npm start`: this server in demo mode;
+ * 3. `npx tsx examples/federation/shiftsSubgraph.ts` (SHIFTS_PORT=0, its documented setting);
+ * 4. `cd examples/federation` then the compose command, in that directory (npm's INIT_CWD), so
+ *    the relative `shifts.graphql` is read from there; its `> supergraph.graphql` goes to a
+ *    temp directory, not into the repository. The supergraph names this server at the default
+ *    the page states (http://localhost:4000/graphql), then mapped to the real port;
+ * 5. `npx hive-gateway supergraph supergraph.graphql --port 4003`: the CLI package is not
+ *    installed (step 1), so Hive Gateway's runtime plays it, with what the CLI would load in
+ *    that directory: ./gateway.config.ts and the supergraph of step 4;
+ * 6. the curl command (the real curl when installed): the answer must be the page's JSON.
  */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../../../examples/federation/gateway.config.js';
-import { DEMO_SHIFTS, SHIFTS_SDL, startShiftsSubgraph, type ShiftsSubgraph } from '../../../examples/federation/shiftsSubgraph.js';
-import { DEMO_API_KEY } from '../../../src/simulator/index.js';
+import { SHIFTS_SDL } from '../../../examples/federation/shiftsSubgraph.js';
+import { docBlocks, docPage } from '../../support/docBlocks.js';
+import { shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
 import { GATEWAY_CONFIG_BLOCK } from '../../support/gateway.js';
-import { killAll, ROOT, spawnNode, waitForExit } from '../../support/serverProcess.js';
+import { fetchLikeCurl } from '../../support/readmeCurl.js';
+import { BANNER_URL, killAll, ROOT, type Running, waitFor, waitForExit } from '../../support/serverProcess.js';
 import { SHIFTS_SDL as TEST_SHIFTS_SDL } from '../../support/shiftsSubgraph.js';
-import { startStack, type Stack } from '../../support/stack.js';
 
-const README = readFileSync(new URL('../../../examples/federation/README.md', import.meta.url), 'utf8');
+const PAGE = 'examples/federation/README.md';
+const README = docPage(PAGE);
 const GATEWAY_CONFIG = readFileSync(new URL('../../../examples/federation/gateway.config.ts', import.meta.url), 'utf8');
-const QUERY = '{ shifts(first: 2) { id call { sid status } } }';
+const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path));
 
 /** The text of the README's first fenced block of `language` after `marker`. */
 function readmeBlock(language: string, marker = ''): string {
   const from = README.indexOf(marker);
-  expect(from, `examples/federation/README.md: "${marker}"`).toBeGreaterThanOrEqual(0);
+  expect(from, `${PAGE}: "${marker}"`).toBeGreaterThanOrEqual(0);
   const block = new RegExp('```' + language + '\n([\\s\\S]*?)\n *```').exec(README.slice(from));
-  expect(block, `examples/federation/README.md: a ${language} block after "${marker}"`).not.toBeNull();
+  expect(block, `${PAGE}: a ${language} block after "${marker}"`).not.toBeNull();
   return block?.[1] ?? '';
 }
 
+/** Group 1 of `pattern` in the output, once printed (bounded); fails with the output if it exits first. */
+function printed(running: Running, pattern: RegExp, what: string): Promise<string> {
+  return waitFor(what, () => {
+    const found = pattern.exec(running.stdout())?.[1];
+    if (found !== undefined) return found;
+    if (running.hasExited) throw new Error(`exited before ${what}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`);
+    return undefined;
+  });
+}
+
 describe('the federation example', () => {
-  let stack: Stack;
-  let shifts: ShiftsSubgraph;
-  let gatewayServer: Server;
-  let gatewayUrl: string;
+  const steps = docBlocks(README).filter((block) => block.lang === 'sh').map((block) => shellCommands(block.body));
+  const directory = mkdtempSync(join(tmpdir(), 'federation-example-'));
+  /** `http://localhost:PORT` as the page writes it → the real loopback base URL. */
+  const ports = new Map<string, string>();
+  const local = (text: string) => text.replace(/http:\/\/localhost:\d+/g, (url) => ports.get(url) ?? url);
+  let gatewayServer: Server | undefined;
   let dispose: () => Promise<void> = async () => {};
+  let answer: string;
 
   beforeAll(async () => {
-    // As `npm start` in demo mode: the demo key is the server's own, clients send none.
-    [stack, shifts] = await Promise.all([
-      startStack({ config: { talkstackApiKey: DEMO_API_KEY } }),
-      startShiftsSubgraph({ port: 0, host: '127.0.0.1' }),
+    const [install, start, shifts, compose, gateway, curl] = steps;
+    expect(steps).toHaveLength(6);
+    expect(install?.map((command) => command.text)).toEqual(['npm i -D @graphql-hive/gateway']);
+
+    // 2 and 3, side by side.
+    const server = startShellCommand(start?.[0] as ShellCommand, { env: { PORT: '0', HOST: '127.0.0.1' } });
+    const subgraph = startShellCommand(shifts?.[0] as ShellCommand, { env: { SHIFTS_PORT: '0' } });
+    const [serverUrl, shiftsUrl] = await Promise.all([
+      printed(server, BANNER_URL, 'the server banner'),
+      printed(subgraph, /Shifts subgraph on (http:\/\/127\.0\.0\.1:\d+)\/graphql/, 'the Shifts subgraph line'),
     ]);
-    // `npm run -s compose -- --calls-url … --subgraph shifts=examples/federation/shifts.graphql@…`
-    // run from the repository root (npm's INIT_CWD).
-    const compose = spawnNode(
-      ['--import', 'tsx', 'scripts/compose.ts', '--calls-url', `${stack.url}/graphql`, '--subgraph', `shifts=examples/federation/shifts.graphql@${shifts.url}`],
-      { INIT_CWD: ROOT },
-    );
-    const { code } = await waitForExit(compose, 15_000);
-    expect(code, compose.stderr()).toBe(0);
-    const gateway = createGatewayRuntime({ ...gatewayConfig, supergraph: compose.stdout(), logging: false });
+    ports.set('http://localhost:4000', serverUrl);
+    ports.set('http://localhost:4002', shiftsUrl);
+
+    // 4: `cd examples/federation`, then compose there.
+    const [cd, composeCommand] = compose ?? [];
+    expect(cd?.words).toEqual(['cd', 'examples/federation']);
+    const cwd = join(ROOT, 'examples/federation');
+    expect(composeCommand?.stdoutTo).toBe('supergraph.graphql');
+    const composing = startShellCommand({ ...(composeCommand as ShellCommand), words: (composeCommand?.words ?? []).map(local) }, { cwd });
+    expect((await waitForExit(composing, 20_000)).code, composing.stderr()).toBe(0);
+    const supergraph = composing.stdout();
+    expect(supergraph).toContain('url: "http://localhost:4000/graphql"');
+    writeFileSync(join(directory, composeCommand?.stdoutTo ?? ''), local(supergraph));
+
+    // 5: what `npx hive-gateway supergraph supergraph.graphql --port 4003` loads, in the runtime.
+    const gatewayWords = gateway?.[0]?.words ?? [];
+    expect(gatewayWords.slice(0, 4)).toEqual(['npx', 'hive-gateway', 'supergraph', composeCommand?.stdoutTo]);
+    const gatewayPort = gatewayWords[gatewayWords.indexOf('--port') + 1];
+    const runtime = createGatewayRuntime({ ...gatewayConfig, supergraph: readFileSync(join(directory, 'supergraph.graphql'), 'utf8'), logging: false });
     dispose = async () => {
-      await gateway.dispose();
+      await runtime.dispose();
     };
-    gatewayServer = createServer(gateway);
-    await new Promise<void>((resolve) => gatewayServer.listen(0, '127.0.0.1', resolve));
-    gatewayUrl = `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}/graphql`;
-  });
+    gatewayServer = createServer(runtime);
+    const listening = gatewayServer;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    ports.set(`http://localhost:${gatewayPort}`, `http://127.0.0.1:${(listening.address() as AddressInfo).port}`);
+
+    // 6: the curl, as a shell runs it when curl is here.
+    const command = local(curl?.[0]?.text ?? '');
+    answer = CURL ? (await promisify(execFile)('/bin/sh', ['-c', command], { timeout: 10_000, env: { ...process.env, PATH: `${dirname(CURL)}:${process.env.PATH ?? ''}` } })).stdout : await fetchLikeCurl(command);
+  }, 30_000);
 
   afterAll(async () => {
     killAll();
     if (gatewayServer) {
+      const server = gatewayServer;
       await new Promise<void>((resolve) => {
-        gatewayServer.close(() => resolve());
-        gatewayServer.closeAllConnections();
+        server.close(() => resolve());
+        server.closeAllConnections();
       });
     }
     await dispose();
-    await shifts?.close();
-    await stack?.close();
+    rmSync(directory, { recursive: true, force: true });
   });
 
-  it('answers the documented query with each shift and its call status, as the README shows', async () => {
-    const response = await fetch(gatewayUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: QUERY }),
-    });
-    const body: unknown = await response.json();
-    expect(response.status).toBe(200);
-    expect(body).toEqual({
-      data: {
-        shifts: [
-          { id: 'shift-1', call: { sid: DEMO_SHIFTS[0]?.callSid, status: 'COMPLETED' } },
-          { id: 'shift-2', call: { sid: DEMO_SHIFTS[1]?.callSid, status: 'QUEUED' } },
-        ],
-      },
-    });
-    expect(readmeBlock('sh', '**Query the gateway.**')).toContain(QUERY);
-    expect(JSON.parse(readmeBlock('json', '**Query the gateway.**'))).toEqual(body);
+  it('answers the documented query with each shift and its call status, as the README shows', () => {
+    expect(JSON.parse(answer)).toEqual(JSON.parse(readmeBlock('json', '**Query the gateway.**')));
   });
 
   it("shows the Shifts SDL that the example serves and the tests' toy Shifts subgraph uses", () => {

@@ -1,15 +1,14 @@
 /**
  * The blocks of the docs that no test can run here, checked against what they name instead:
  * every `npm run <script>` of a shell block is a script of package.json, every file a shell
- * block runs (`node`, `npx tsx`) exists, every YAML block parses (Apollo Router and Prometheus
- * configurations: their tools are not on this machine), and the `Call` key a page shows is the
- * one schema/schema.graphql serves. The runnable blocks are run elsewhere
- * (test/integration/docs/, test/integration/clients/, the federation and gateway tests).
+ * block runs (`node`, `npx tsx`) exists, and the `Call` key a page shows is the one
+ * schema/schema.graphql serves. The runnable blocks are run elsewhere (test/integration/docs/,
+ * test/integration/clients/, the federation and gateway tests); the YAML blocks (Apollo Router
+ * and Prometheus configurations) in test/integration/docs/docsConfigs.test.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { docBlocks, docPage } from '../../support/docBlocks.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,12 +43,6 @@ describe('the docs blocks no test runs here', () => {
       }
     }
     expect(named).toBeGreaterThan(0);
-  });
-
-  it('YAML blocks parse', () => {
-    const yaml = blocksOf(['yaml', 'yml']);
-    expect(yaml.length).toBeGreaterThan(0);
-    for (const { page, block } of yaml) expect(() => parseYaml(block.body), `${page}:${block.line}`).not.toThrow();
   });
 
   it('the Call key the federation page shows is the one served', () => {
