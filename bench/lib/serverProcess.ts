@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SETTINGS } from '../../src/config/settings.js';
 
 /** The nearest directory with a package.json: the same from source (bench/lib) and compiled (dist/bench/lib). */
 function repositoryRoot(from: string): string {
@@ -41,13 +42,14 @@ export const BANNER_URL = /\bon (http:\/\/127\.0\.0\.1:\d+)\/graphql\b/;
  */
 export const LISTENING_URL = /\bon (http:\/\/127\.0\.0\.1:\d+)(?:\/graphql\b|\r?\n)/;
 
-/** Variables this server reads as settings (and PORT, HOST): a child gets only the ones it is given. */
-const SERVER_SETTING = /^(TALKSTACK_|SHUTDOWN_|UPSTREAM_|MAX_|PORT$|HOST$|LOG_LEVEL$)/;
+/** Variables this server reads as settings: a child gets only the ones it is given. */
+const SERVER_VARIABLES = new Set<string>(Object.values(SETTINGS).map((setting) => setting.variable));
+const SERVER_PREFIX = /^(TALKSTACK_|SHUTDOWN_|UPSTREAM_|MAX_|OTEL_)/;
 
 /** This process's environment without any setting of this server, plus `extra`. */
 export function inheritedEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!SERVER_SETTING.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(process.env)) if (!SERVER_VARIABLES.has(name) && !SERVER_PREFIX.test(name)) env[name] = value;
   return { ...env, ...extra };
 }
 

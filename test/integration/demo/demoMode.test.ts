@@ -1,15 +1,37 @@
 /**
- * The compiled entry point in demo mode (contract: TALKSTACK_DEMO, Commands): with no
- * TALKSTACK_* setting, `node dist/src/main.js` starts the built-in simulator, prints the whole
- * demo banner (sample sids first, the slow sid last), serves the API without any header or
- * projectId, and exits 0 on SIGTERM, closing the simulator too. (The banner's lines and
+ * The compiled entry point in demo mode (contract: TALKSTACK_DEMO, Commands), started as the
+ * README's quick start says, its block read from the page (test/support/docShell.ts: `npm
+ * start` is package.json's start script, on a free loopback port; `npm install` is `.ci/run`'s
+ * clean `npm ci`, with its warning count): with no TALKSTACK_* setting it starts the built-in
+ * simulator, prints the whole demo banner (sample sids first, how often live calls start, the
+ * slow sid last), serves GraphiQL with the four tabs the README names and the API without any
+ * header or projectId, and exits 0 on SIGTERM, closing the simulator too. docs/clients.md's
+ * "Try them" runs on it: its `npm start` is the README's, then `npm run example:dashboard`
+ * (GRAPHQL_URL, its documented option, names the server) prints the demo page's table, and
+ * `npm run example:web` (EXAMPLE_WEB_PORT=0) serves the page, which loads ky from /vendor/ky/. (The banner's lines and
  * GraphiQL in demo mode, in process: demoErrorStates.test.ts, graphiqlDocument.test.ts;
  * GraphiQL's assets: integration/graphiql/graphiqlAssets.test.ts; invalid settings:
  * integration/lifecycle/startup.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS, DEMO_SLOW_SID } from '../../../src/simulator/index.js';
-import { BANNER_URL, killAll, type Running, START_TIMEOUT_MS, startServer, waitFor, waitForExit } from '../../support/serverProcess.js';
+import { docBlocks, docPage } from '../../support/docBlocks.js';
+import { PRINT_TIMEOUT_MS, printed, shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
+import { BANNER_URL, killAll, type Running, START_TIMEOUT_MS, waitFor, waitForExit } from '../../support/serverProcess.js';
+
+/** The commands of the first shell block of `page` after `marker`. */
+function commandsAfter(page: string, marker: string): ShellCommand[] {
+  const markdown = docPage(page);
+  const at = markdown.indexOf(marker);
+  if (at < 0) throw new Error(`${page}: no "${marker}"`);
+  const from = markdown.slice(0, at).split('\n').length;
+  const block = docBlocks(markdown).find((candidate) => candidate.lang === 'sh' && candidate.line > from);
+  if (!block) throw new Error(`${page}: no sh block after "${marker}"`);
+  return shellCommands(block.body);
+}
+
+const quickStart = commandsAfter('README.md', '## Quick start');
+const tryThem = commandsAfter('docs/clients.md', '**Try them**');
 
 const SAMPLE_LINE = /^\s+(CA[0-9a-f]{32})\s{2}/;
 
@@ -48,7 +70,8 @@ describe('demo mode (node dist/src/main.js without TALKSTACK_*)', () => {
   let banner: Banner;
 
   beforeAll(async () => {
-    running = startServer({});
+    expect(quickStart.map((command) => command.text)).toEqual(['npm install', 'npm start']);
+    running = startShellCommand(quickStart[1] as ShellCommand);
     banner = await waitForDemoBanner(running);
   }, START_TIMEOUT_MS + 5000);
 
@@ -60,7 +83,43 @@ describe('demo mode (node dist/src/main.js without TALKSTACK_*)', () => {
     await waitFor('the whole banner', () => running.stdout().includes(DEMO_SLOW_SID) || undefined);
     for (const state of DEMO_ERROR_SIDS) expect(running.stdout()).toContain(state.sid);
     expect(running.stdout()).toContain('upstream timeout 1.5 s per try in demo mode');
+    expect(running.stdout()).toMatch(/a new one starts every 20 s and takes 32 s to complete/);
   });
+
+  it('serves GraphiQL at /graphql with the four tabs the README names', async () => {
+    const page = await fetch(`${banner.baseUrl}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const readme = docPage('README.md');
+    for (const tab of ['DashboardPage', 'OneCall', 'WatchCall', 'ErrorStates']) {
+      expect(readme).toContain(`\`${tab}\``);
+      expect(html).toContain(tab);
+    }
+  });
+
+  it('docs/clients.md "Try them": npm start, npm run example:dashboard, npm run example:web', async () => {
+    expect(tryThem.map((command) => command.words.join(' '))).toEqual(['npm start', 'npm run example:dashboard', 'npm run example:web']);
+    expect(tryThem[0]?.words).toEqual(quickStart[1]?.words);
+    const env = { GRAPHQL_URL: `${banner.baseUrl}/graphql` };
+    const started: Running[] = [];
+    try {
+      const dashboard = startShellCommand(tryThem[1] as ShellCommand, { env });
+      started.push(dashboard);
+      const web = startShellCommand(tryThem[2] as ShellCommand, { env: { ...env, EXAMPLE_WEB_PORT: '0' } });
+      started.push(web);
+      const pageUrl = await printed(web, /Example dashboard on (http:\/\/localhost:\d+\/web\/)/, 'the web dashboard line');
+      const loopbackPage = pageUrl.replace('localhost', '127.0.0.1');
+      expect(await (await fetch(loopbackPage)).text()).toContain('"ky": "/vendor/ky/index.js"');
+      expect((await fetch(new URL('/vendor/ky/index.js', loopbackPage))).status).toBe(200);
+
+      // The table of the demo page, then it follows the live calls (or says none is live).
+      await printed(dashboard, /^(SID\s+STATUS\s+FROM\s+TO\s+DATE \(UTC\)\s+TIME\s+COST\s+RECORDINGS)$/m, 'the table header');
+      await printed(dashboard, /^(Following \d+ live call\(s\)|No live call on this page)/m, 'the line after the table');
+      for (const sample of DEMO_SAMPLE_SIDS.slice(0, 6)) expect(dashboard.stdout()).toContain(`${sample.sid}  COMPLETED`);
+    } finally {
+      await Promise.all(started.map((child) => child.stop()));
+    }
+  }, 2 * PRINT_TIMEOUT_MS + 10_000);
 
   it('answers `calls` for the sample sids with no credential header and no projectId', async () => {
     const response = await fetch(`${banner.baseUrl}/graphql`, {

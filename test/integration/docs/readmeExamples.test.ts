@@ -3,8 +3,9 @@
  * print what the page shows: each one runs (with the real curl when installed) against a
  * demo-mode server on a free loopback port, `http://localhost:4000` replaced by that server's
  * URL. An example that shows no output must be the real-Talkstack kind, with `<…>`
- * placeholders. The Trusted documents example (docs/security.md) runs against a
- * trusted-documents server with the hash codegen wrote; the refusal JSON shown further down
+ * placeholders, run with the simulator's demo values in their place against a server with no
+ * key of its own (as one started against real Talkstack without TALKSTACK_API_KEY). The
+ * Trusted documents example (docs/security.md) runs against a trusted-documents server with the hash codegen wrote; the refusal JSON shown further down
  * (separated from that curl by prose) is paired with the curl block before it (docBlocks), and
  * that curl with an unknown hash must print exactly it (with a query text: the same code).
  */
@@ -14,7 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_API_KEY } from '../../../src/simulator/index.js';
+import { DEMO_API_KEY, DEMO_PROJECT_ID } from '../../../src/simulator/index.js';
 import { startDemoServer, type DemoServer } from '../../support/demoServer.js';
 import { docBlocks, docPage } from '../../support/docBlocks.js';
 import { curlExamples, fetchLikeCurl, shellWords } from '../../support/readmeCurl.js';
@@ -86,6 +87,37 @@ describe('curl examples of the README and docs/', () => {
       expect(shellWords(command), command).toEqual(stdout.split('\0').slice(0, -1));
     }
   });
+});
+
+describe('the real-Talkstack curl examples (with <placeholders>)', () => {
+  /** What each placeholder stands for, taken from the simulator's demo account. */
+  const VALUES: Record<string, string> = {
+    '<YOUR_TALKSTACK_API_KEY>': DEMO_API_KEY,
+    '<CALL_SID>': 'CA05008454022330968052e51f4352ae5a',
+    '<PROJECT_ID>': DEMO_PROJECT_ID,
+  };
+  const withPlaceholders = examples.filter((example) => example.expected === undefined && !example.command.includes('"documentId"'));
+
+  it.each(withPlaceholders.map((example) => [example.where, example] as const))(
+    '%s, its placeholders filled in, gets the call from a server with no key of its own',
+    async (where, example) => {
+      // As a server started against real Talkstack with TALKSTACK_API_KEY unset: every client sends its own.
+      const server = await startStack({ defaultHeaders: {} });
+      try {
+        const command = example.command.replaceAll(EXAMPLE_BASE, server.url).replace(/<[A-Z_a-z-]+>/g, (placeholder) => {
+          const value = VALUES[placeholder];
+          if (value === undefined) throw new Error(`${where}: no value for ${placeholder}`);
+          return value;
+        });
+        const answer = JSON.parse(await output(command, server.url.replace(/\/$/, ''))) as { data?: unknown; errors?: unknown };
+        expect(answer.errors, where).toBeUndefined();
+        expect(answer.data, where).toBeTruthy();
+        expect(JSON.stringify(answer.data), `${where}: every field answered`).not.toContain('null');
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });
 
 describe('Trusted documents (docs/security.md)', () => {

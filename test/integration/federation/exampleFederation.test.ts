@@ -27,10 +27,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../../../examples/federation/gateway.config.js';
 import { SHIFTS_SDL } from '../../../examples/federation/shiftsSubgraph.js';
 import { docBlocks, docPage } from '../../support/docBlocks.js';
-import { shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
+import { PRINT_TIMEOUT_MS, printed, shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
 import { GATEWAY_CONFIG_BLOCK } from '../../support/gateway.js';
 import { fetchLikeCurl } from '../../support/readmeCurl.js';
-import { BANNER_URL, killAll, ROOT, type Running, waitFor, waitForExit } from '../../support/serverProcess.js';
+import { BANNER_URL, killAll, ROOT, type Running, waitForExit } from '../../support/serverProcess.js';
 import { SHIFTS_SDL as TEST_SHIFTS_SDL } from '../../support/shiftsSubgraph.js';
 
 const PAGE = 'examples/federation/README.md';
@@ -47,22 +47,18 @@ function readmeBlock(language: string, marker = ''): string {
   return block?.[1] ?? '';
 }
 
-/** Group 1 of `pattern` in the output, once printed (bounded); fails with the output if it exits first. */
-function printed(running: Running, pattern: RegExp, what: string): Promise<string> {
-  return waitFor(what, () => {
-    const found = pattern.exec(running.stdout())?.[1];
-    if (found !== undefined) return found;
-    if (running.hasExited) throw new Error(`exited before ${what}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`);
-    return undefined;
-  });
-}
-
 describe('the federation example', () => {
   const steps = docBlocks(README).filter((block) => block.lang === 'sh').map((block) => shellCommands(block.body));
-  const directory = mkdtempSync(join(tmpdir(), 'federation-example-'));
+  let directory: string | undefined;
   /** `http://localhost:PORT` as the page writes it → the real loopback base URL. */
   const ports = new Map<string, string>();
-  const local = (text: string) => text.replace(/http:\/\/localhost:\d+/g, (url) => ports.get(url) ?? url);
+  const local = (text: string) =>
+    text.replace(/http:\/\/localhost:\d+/g, (url) => {
+      const real = ports.get(url);
+      if (real === undefined) throw new Error(`${PAGE} names ${url}, which no step of it started`);
+      return real;
+    });
+  const started: Running[] = [];
   let gatewayServer: Server | undefined;
   let dispose: () => Promise<void> = async () => {};
   let answer: string;
@@ -72,9 +68,13 @@ describe('the federation example', () => {
     expect(steps).toHaveLength(6);
     expect(install?.map((command) => command.text)).toEqual(['npm i -D @graphql-hive/gateway']);
 
+    directory = mkdtempSync(join(tmpdir(), 'federation-example-'));
+
     // 2 and 3, side by side.
-    const server = startShellCommand(start?.[0] as ShellCommand, { env: { PORT: '0', HOST: '127.0.0.1' } });
+    const server = startShellCommand(start?.[0] as ShellCommand);
+    started.push(server);
     const subgraph = startShellCommand(shifts?.[0] as ShellCommand, { env: { SHIFTS_PORT: '0' } });
+    started.push(subgraph);
     const [serverUrl, shiftsUrl] = await Promise.all([
       printed(server, BANNER_URL, 'the server banner'),
       printed(subgraph, /Shifts subgraph on (http:\/\/127\.0\.0\.1:\d+)\/graphql/, 'the Shifts subgraph line'),
@@ -87,8 +87,11 @@ describe('the federation example', () => {
     expect(cd?.words).toEqual(['cd', 'examples/federation']);
     const cwd = join(ROOT, 'examples/federation');
     expect(composeCommand?.stdoutTo).toBe('supergraph.graphql');
+    // npm's `-s`: without it npm's own banner would go into the file too.
+    expect(composeCommand?.words.slice(0, 3)).toEqual(['npm', 'run', '-s']);
     const composing = startShellCommand({ ...(composeCommand as ShellCommand), words: (composeCommand?.words ?? []).map(local) }, { cwd });
-    expect((await waitForExit(composing, 20_000)).code, composing.stderr()).toBe(0);
+    started.push(composing);
+    expect((await waitForExit(composing, PRINT_TIMEOUT_MS)).code, composing.stderr()).toBe(0);
     const supergraph = composing.stdout();
     expect(supergraph).toContain('url: "http://localhost:4000/graphql"');
     writeFileSync(join(directory, composeCommand?.stdoutTo ?? ''), local(supergraph));
@@ -108,10 +111,12 @@ describe('the federation example', () => {
 
     // 6: the curl, as a shell runs it when curl is here.
     const command = local(curl?.[0]?.text ?? '');
-    answer = CURL ? (await promisify(execFile)('/bin/sh', ['-c', command], { timeout: 10_000, env: { ...process.env, PATH: `${dirname(CURL)}:${process.env.PATH ?? ''}` } })).stdout : await fetchLikeCurl(command);
-  }, 30_000);
+    const env = { ...process.env, PATH: `${dirname(CURL ?? '/')}:${process.env.PATH ?? ''}`, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+    answer = CURL ? (await promisify(execFile)('/bin/sh', ['-c', command], { timeout: 10_000, env })).stdout : await fetchLikeCurl(command);
+  }, 2 * PRINT_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
+    await Promise.all(started.map((running) => running.stop()));
     killAll();
     if (gatewayServer) {
       const server = gatewayServer;
@@ -121,7 +126,7 @@ describe('the federation example', () => {
       });
     }
     await dispose();
-    rmSync(directory, { recursive: true, force: true });
+    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   it('answers the documented query with each shift and its call status, as the README shows', () => {

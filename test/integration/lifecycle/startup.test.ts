@@ -4,7 +4,10 @@
  * (every one reported at once, one line each, a tampered trusted-documents manifest among
  * them), exit 1 and no stack trace; the banner shows the upstream without the user info of
  * its URL and, with PERSISTED_OPERATIONS_ONLY, the manifest it serves, documents by hash only.
- * The processes are started together, each test reads its own. (Settings and manifest checks
+ * README.md's "Against real Talkstack" command, read from the page (test/support/docShell.ts),
+ * with TALKSTACK_API_URL pointed at a simulator that knows the page's key and has a call in
+ * its project: a client sending neither gets the call, and the simulator saw that key and
+ * project. The processes are started together, each test reads its own. (Settings and manifest checks
  * in process: test/unit/config; demo mode's start: integration/demo/demoMode.test.ts.)
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_OR_PATH } from '../../support/rawHttp.js';
+import { DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS, startSimulator, type Simulator } from '../../../src/simulator/index.js';
+import { docBlocks, docPage } from '../../support/docBlocks.js';
+import { shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
 import { SHARED_START_TIMEOUT_MS, waitForSharedStart } from '../../support/processStarts.js';
 import { killAll, type Running, startServer, waitFor, waitForExit } from '../../support/serverProcess.js';
 
@@ -33,7 +39,27 @@ let invalidSettings: Running;
 let bannered: { running: Running; manifest: string };
 const blocker = createNetServer();
 
+/** README.md "Against real Talkstack": its one command. */
+const realTalkstack = (() => {
+  const readme = docPage('README.md');
+  const from = readme.slice(0, readme.indexOf('Against real Talkstack')).split('\n').length;
+  const block = docBlocks(readme).find((candidate) => candidate.lang === 'sh' && candidate.line > from);
+  return shellCommands(block?.body ?? '');
+})();
+/** A sample sid, stored in the simulator under the project of that command too. */
+const SAMPLE = DEMO_SAMPLE_SIDS[0]?.sid ?? '';
+let simulator: Simulator;
+let readmeServer: Running;
+
 beforeAll(async () => {
+  expect(realTalkstack).toHaveLength(1);
+  const { TALKSTACK_API_KEY: key = '', TALKSTACK_PROJECT_ID: project = '' } = realTalkstack[0]?.env ?? {};
+  // An account of the simulator with the page's key, and one call in the page's project.
+  simulator = await startSimulator({ seedDemo: true });
+  simulator.addAccount('yours', { apiKeys: [key] });
+  simulator.setCall(project, SAMPLE, simulator.getCall(DEMO_PROJECT_ID, SAMPLE), 'yours');
+  readmeServer = startShellCommand(realTalkstack[0] as ShellCommand, { env: { TALKSTACK_API_URL: simulator.url } });
+
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const { port } = blocker.address() as AddressInfo;
   busyPort = { running: startServer({ PORT: String(port), TALKSTACK_DEMO: '0', TALKSTACK_API_URL: 'http://127.0.0.1:9', TALKSTACK_API_KEY: 'k' }), port };
@@ -60,8 +86,9 @@ beforeAll(async () => {
   };
 });
 
-afterAll(() => {
+afterAll(async () => {
   killAll();
+  await simulator?.close();
   blocker.close();
   rmSync(directory, { recursive: true, force: true });
 });
@@ -115,4 +142,24 @@ describe('the start-up banner', () => {
     running.child.kill('SIGTERM');
     expect((await waitForExit(running)).code).toBe(0);
   }, SHARED_START_TIMEOUT_MS + 15_000);
+});
+
+describe('README.md "Against real Talkstack"', () => {
+  it('starts with the key and project the command sets, and a client needs neither', async () => {
+    const [command] = realTalkstack;
+    expect(command?.words).toEqual(['npm', 'start']);
+    const { TALKSTACK_API_KEY: key, TALKSTACK_PROJECT_ID: project } = command?.env ?? {};
+    expect([key, project]).toEqual(['your-key', 'your-project']);
+    const url = await waitForSharedStart(readmeServer);
+    expect(readmeServer.stdout()).not.toMatch(/^Demo mode/m);
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ call(sid: "${SAMPLE}") { sid projectId status } }` }),
+    });
+    expect(await response.json()).toEqual({ data: { call: { sid: SAMPLE, projectId: project, status: 'COMPLETED' } } });
+    const asked = simulator.requestLog.filter((entry) => entry.sid === SAMPLE);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const entry of asked) expect([entry.apiKey, entry.projectId]).toEqual([key, project]);
+  }, SHARED_START_TIMEOUT_MS + 5000);
 });
