@@ -24,7 +24,7 @@ export type GraphiQLPageOptions = GraphiQLOptions & { query?: string };
  * its line numbers, scrollbar and buttons, 446 px of text at 9 px a character (GraphiQL's 15 px
  * monospace font), so 49 characters show whole; Monaco, as GraphiQL sets it up, does not wrap,
  * and once a line plus 4 columns is wider than that it adds a horizontal scrollbar over the last
- * line in view, hence 45. Measured in Chromium by test/browser/graphiqlNarrow.test.ts.
+ * line in view, hence 45. Measured in Chromium by test/browser/graphiql.test.ts (its 1,280 × 800 page).
  */
 export const TAB_LINE_MAX = 45;
 

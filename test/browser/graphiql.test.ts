@@ -15,6 +15,12 @@
  * simulator's delay fault (not the demo's own slow sid, so this test does not depend on it); the
  * editor's content is replaced with select-all and inserted text, whatever the open tab holds.
  *
+ * The same page at 1,280 × 800, loaded beside it: every line of every example tab shows whole
+ * in the query editor (measured in pixels: its right end is left of the editor's scrollbar),
+ * paged through from top to bottom, with nothing to scroll sideways; its WatchCall runs beside
+ * the tall page's, QUEUED to COMPLETED (screenshots of both); the docs explorer opens on the
+ * schema's description, which names the federation internals.
+ *
  * Screenshots go to test/artifacts/.
  *
  * Without Chromium the suite fails under CI (.ci/run installs it) and is skipped elsewhere,
@@ -22,6 +28,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHIQL_OPTIONS_GLOBAL } from '../../src/graphiql/graphiqlPage.js';
 import { CSRF_HEADER } from '../../src/graphql/yoga.js';
 import { DEMO_ERROR_SIDS, DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS } from '../../src/simulator/index.js';
 import { artifactPath, launchChromium, skipWithoutChromium } from '../support/chromium.js';
@@ -108,6 +115,59 @@ async function reload(page: Page): Promise<void> {
   await page.locator('.graphiql-tab').first().waitFor({ timeout: UI_TIMEOUT_MS });
 }
 
+const NARROW_VIEWPORT = { width: 1280, height: 800 };
+const executeLabel = (page: Page) => page.locator('.graphiql-execute-button').getAttribute('aria-label');
+
+interface LineFit {
+  text: string;
+  /** how far the line's text reaches past what the editor shows, in px (≤ 0: it fits) */
+  overflowPx: number;
+}
+
+/**
+ * Whether Monaco lets the query editor scroll sideways: it shows a horizontal scrollbar (over
+ * the last line in view) once its widest line so far, plus 4 columns, is wider than the editor.
+ */
+const scrollsSideways = async (page: Page) =>
+  !/\binvisible\b/.test((await page.locator('.graphiql-query-editor .editor-scrollable > .scrollbar.horizontal').getAttribute('class')) ?? '');
+
+/** The query editor's rendered lines (Monaco renders those in view), each with how far it overflows. */
+async function renderedLines(page: Page): Promise<LineFit[]> {
+  return page.locator('.graphiql-query-editor').evaluate((editor) => {
+    const scrollable = editor.querySelector('.editor-scrollable');
+    if (!scrollable) throw new Error('no Monaco editor in the query editor');
+    // Monaco's vertical scrollbar lies over the text's right end.
+    const scrollbar = scrollable.querySelector(':scope > .scrollbar.vertical')?.getBoundingClientRect().width ?? 0;
+    const shownUpTo = scrollable.getBoundingClientRect().right - scrollbar;
+    return [...editor.querySelectorAll('.view-line')].map((line) => ({
+      text: (line.textContent ?? '').replace(/\u00a0/g, ' '),
+      overflowPx: (line.firstElementChild ?? line).getBoundingClientRect().right - shownUpTo,
+    }));
+  });
+}
+
+/**
+ * Every line of the open tab's document as the editor shows it, with how far it overflows, and
+ * whether the editor scrolled sideways at any point: it is paged through from the top
+ * (Ctrl+Home, then Page Down), moving only its cursor.
+ */
+async function allLines(page: Page, document: string): Promise<{ lines: Map<string, number>; sideways: boolean }> {
+  const expected = new Set(document.split('\n'));
+  const lines = new Map<string, number>();
+  let sideways = false;
+  await page.locator('.graphiql-query-editor textarea').focus();
+  await page.keyboard.press('Control+Home');
+  for (let pages = 0; pages < 20; pages++) {
+    await page.waitForTimeout(50);
+    for (const line of await renderedLines(page)) lines.set(line.text, Math.max(line.overflowPx, lines.get(line.text) ?? -Infinity));
+    sideways ||= await scrollsSideways(page);
+    if ([...expected].every((line) => lines.has(line))) break;
+    await page.keyboard.press('PageDown');
+  }
+  expect([...expected].filter((line) => !lines.has(line)), 'lines never shown').toEqual([]);
+  return { lines, sideways };
+}
+
 describe.skipIf(skip)('GraphiQL in Chromium', () => {
   let browser: Browser;
   const clock = { t: T0 };
@@ -135,7 +195,9 @@ describe.skipIf(skip)('GraphiQL in Chromium', () => {
   });
 
   let page: Page;
-  /** GraphiQL's requests to /graphql, with the answer's status and type */
+  /** the same page in a 1,280 × 800 window, its own browser context */
+  let narrow: Page;
+  /** GraphiQL's requests to /graphql (of `page`), with the answer's status and type */
   const seen: SeenRequest[] = [];
 
   beforeAll(async () => {
@@ -146,9 +208,13 @@ describe.skipIf(skip)('GraphiQL in Chromium', () => {
       const headers = request.headers();
       seen.push({ method: request.method(), accept: headers.accept ?? '', csrf: headers[CSRF_HEADER], status: response.status(), contentType: response.headers()['content-type'] ?? '' });
     });
-    await page.goto(`${demo.url}/graphql`);
-    await page.locator('.graphiql-execute-button').waitFor({ timeout: UI_TIMEOUT_MS });
-    await page.locator('.graphiql-query-editor').getByText('query DashboardPage').waitFor({ timeout: UI_TIMEOUT_MS });
+    narrow = await (await browser.newContext({ viewport: NARROW_VIEWPORT })).newPage();
+    const load = async (each: Page) => {
+      await each.goto(`${demo.url}/graphql`);
+      await each.locator('.graphiql-execute-button').waitFor({ timeout: UI_TIMEOUT_MS });
+      await each.locator('.graphiql-query-editor').getByText('query DashboardPage').waitFor({ timeout: UI_TIMEOUT_MS });
+    };
+    await Promise.all([load(page), load(narrow)]);
   }, 30_000);
 
   it('opens one tab per example operation, DashboardPage first', async () => {
@@ -183,25 +249,62 @@ describe.skipIf(skip)('GraphiQL in Chromium', () => {
     await page.screenshot({ path: artifactPath('graphiql-errorstates.png'), fullPage: true });
   });
 
-  it('runs the WatchCall subscription and shows the next live call moving, with no CSRF error', async () => {
+  it('at 1,280 × 800, shows every line of every example tab whole: no comment or field is cut at the editor edge, nothing to scroll sideways', async () => {
+    // The page's options are a top-level `const` of its script: read by name, not from `window`.
+    const tabs = (await narrow.evaluate(`${GRAPHIQL_OPTIONS_GLOBAL}.defaultTabs`)) as Array<{ query: string }>;
+    const documents = new Map(tabs.map((tab) => [/^(?:query|subscription) (\w+)/m.exec(tab.query)?.[1] ?? '', tab.query]));
+    expect([...documents.keys()]).toEqual(EXAMPLE_TABS);
+    await narrow.screenshot({ path: artifactPath('graphiql-1280-dashboardpage.png') });
+    const cut: string[] = [];
+    for (const name of EXAMPLE_TABS) {
+      await openTab(narrow, name);
+      const { lines, sideways } = await allLines(narrow, documents.get(name) ?? '');
+      for (const [text, overflowPx] of lines) if (overflowPx > 0) cut.push(`${name}: ${text} (${Math.ceil(overflowPx)} px too wide)`);
+      if (sideways) cut.push(`${name}: scrolls sideways`);
+    }
+    expect(cut).toEqual([]);
+  });
+
+  it('runs the WatchCall subscription on the next live call (at 1,400 × 1,600 and at 1,280 × 800): QUEUED, each state, COMPLETED, where it ends; no CSRF error', async () => {
     const sid = demo.demo.simulator.nextLiveCall().sid;
-    await openTab(page, 'WatchCall');
-    expect(await queryText(page)).toContain(`sid: "${sid}"`);
-    await run(page);
-    await waitForResult(page, /"status": "QUEUED"/);
+    // Not the call under way when the page loaded, nor created by the load.
+    expect(demo.demo.simulator.liveCalls()[0]?.sid).not.toBe(sid);
+    expect(demo.demo.simulator.requestLog.filter((entry) => entry.sid === sid)).toEqual([]);
+    const both = [page, narrow];
+    for (const each of both) {
+      await openTab(each, 'WatchCall');
+      expect(await queryText(each)).toContain(`sid: "${sid}"`);
+      await run(each);
+    }
+    for (const each of both) await waitForResult(each, /"status": "QUEUED"/);
+    expect(await executeLabel(narrow)).toMatch(/^Stop/);
+    await narrow.screenshot({ path: artifactPath('graphiql-1280-watchcall-queued.png') });
 
     clock.t = NEXT_BORN + STEP_MS;
-    await waitForResult(page, /"status": "RINGING"/);
+    for (const each of both) await waitForResult(each, /"status": "RINGING"/);
     clock.t = NEXT_BORN + 2 * STEP_MS;
-    await waitForResult(page, /"status": "IN_PROGRESS"/);
+    for (const each of both) await waitForResult(each, /"status": "IN_PROGRESS"/);
 
     await page.screenshot({ path: artifactPath('graphiql-watchcall.png'), fullPage: true });
 
     clock.t = NEXT_BORN + 4 * STEP_MS;
-    const text = await waitForResult(page, /"status": "COMPLETED"/);
-    expect(text).toMatch(/"isFinal": true/);
-    expect(text).not.toMatch(/CSRF/i);
+    for (const each of both) {
+      const text = await waitForResult(each, /"status": "COMPLETED"/);
+      expect(text).toMatch(/"isFinal": true/);
+      expect(text).not.toMatch(/CSRF/i);
+      // The subscription ended by itself: ▶ runs again instead of stopping.
+      await expect.poll(() => executeLabel(each), { timeout: UI_TIMEOUT_MS }).toMatch(/^Execute/);
+    }
+    await narrow.screenshot({ path: artifactPath('graphiql-1280-watchcall-completed.png') });
     expect(demo.demo.simulator.requestLog.some((entry) => entry.sid === sid)).toBe(true);
+  });
+
+  it("at 1,280 × 800, opens the docs explorer on the schema's description, federation internals named as such", async () => {
+    await narrow.getByRole('button', { name: /Show Documentation Explorer/ }).click();
+    const explorer = narrow.locator('.graphiql-doc-explorer');
+    await expect.poll(() => explorer.innerText(), { timeout: UI_TIMEOUT_MS }).toMatch(/Talkstack call data for dashboards/);
+    expect(await explorer.innerText()).toMatch(/_entities[\s\S]*federation internals, for a gateway/);
+    await narrow.screenshot({ path: artifactPath('graphiql-1280-docs-explorer.png') });
   });
 
   it("sent every GraphiQL request within CSRF prevention, the subscription's GET with the header", () => {
