@@ -229,7 +229,9 @@ describe.skipIf(skipRedis)('shared pollers across instances (Redis)', () => {
       const handover = (nextPoll()?.at ?? 0) - closedAt;
       console.log(`[figure] handover after the polling instance closed: next poll ${handover} ms later`);
       await waitUntil(() => heard.includes('del'), 'the lease given back', POLL_MS * 5);
-      expect(heard).not.toContain('expired');
+      // The holder's lease, up to its `del`: the survivor's own lease comes after (and on a
+      // loaded machine may lapse between two late renewals, which is not this test's concern).
+      expect(heard.slice(0, heard.indexOf('del'))).not.toContain('expired');
       // On the schedule: about one interval after the last poll (not a lease's lifetime: that the
       // lease was given back says), with room for timers on a loaded machine.
       expect(handover).toBeLessThanOrEqual(3 * POLL_MS);
