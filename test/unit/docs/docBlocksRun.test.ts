@@ -79,6 +79,7 @@ const RULES: Rule[] = [
   rule('docs/federation.md', 'sh', /^npm run -s compose/, COMMANDS),
   rule('docs/federation.md', 'graphql', '{ shifts(', 'test/integration/federation/gateway.test.ts'),
   rule('docs/federation.md', 'json', 'after graphql', 'test/integration/federation/gateway.test.ts'),
+  rule('docs/federation.md', 'json', 'CSRF_HEADER_REQUIRED', 'test/integration/federation/gateway.test.ts'),
   rule('docs/federation.md', 'ts', "import { defineConfig } from '@graphql-hive/gateway';", 'test/integration/federation/gateway.test.ts'),
   rule('docs/federation.md', 'yaml', 'headers:', CONFIGS),
   rule('docs/observability.md', 'yaml', 'scrape_configs:', CONFIGS),
