@@ -52,6 +52,17 @@ async function startServer(sim: Simulator, env: Record<string, string> = {}): Pr
   });
 }
 
+/** Runs `attack` against a fresh server, then stops it and puts the simulator's latency back to 0, whatever happened. */
+async function onServer<T>(sim: Simulator, env: Record<string, string>, attack: (server: ServerProcess) => Promise<T>): Promise<T> {
+  const server = await startServer(sim, env);
+  try {
+    return await attack(server);
+  } finally {
+    sim.setLatency(0);
+    await server.stop();
+  }
+}
+
 /**
  * While `attack` runs: the server's RSS peak over its RSS before, its CPU time, and the slowest
  * `/health` (asked from a process of its own: the attacker's work here never counts).
@@ -103,8 +114,7 @@ type Attack = (sim: Simulator) => Promise<Row>;
 const ATTACKS: Record<string, Attack> = {
   async slowWebSocket(sim) {
     const large = setLargeCalls(sim, 100);
-    const server = await startServer(sim, { CALL_POLL_INTERVAL_MS: '60000', METRICS: 'true' });
-    try {
+    return onServer(sim, { CALL_POLL_INTERVAL_MS: '60000', METRICS: 'true' }, async (server) => {
       const { result, rssGrowthMb, slowestHealthMs } = await measured(server, async () => {
         const socket = await openGraphqlWs(server.url);
         const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
@@ -135,15 +145,12 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `RSS +${rssGrowthMb.toFixed(0)} MB (was 128 → 2,053 MB), /health ${slowestHealthMs.toFixed(0)} ms (was 4.2 s)`,
       };
-    } finally {
-      await server.stop();
-    }
+    });
   },
 
   async pipelinedThenGone(sim) {
     sim.setLatency(200);
-    const server = await startServer(sim, { METRICS: 'true' });
-    try {
+    return onServer(sim, { METRICS: 'true' }, async (server) => {
       const { result, rssGrowthMb, slowestHealthMs } = await measured(server, async () => {
         const url = new URL(server.url);
         const socket = connect(Number(url.port), url.hostname);
@@ -172,16 +179,12 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `${result.waiting} upstream calls waiting 1 s after the client left, ${result.after} requests sent in the 3 s after that (was 48,600 still queued after 40 s)`,
       };
-    } finally {
-      sim.setLatency(0);
-      await server.stop();
-    }
+    });
   },
 
   async webSocketFlood(sim) {
     sim.setLatency(50);
-    const server = await startServer(sim, { METRICS: 'true' });
-    try {
+    return onServer(sim, { METRICS: 'true' }, async (server) => {
       const { result, rssGrowthMb, slowestHealthMs } = await measured(server, async () => {
         const socket = await openGraphqlWs(server.url);
         const codes = new Map<string, number>();
@@ -213,15 +216,11 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `at most ${result.mostWaiting} upstream calls waiting (MAX_WAITING_CALLS_PER_TENANT 5000; was 99,900), RSS +${rssGrowthMb.toFixed(0)} MB (was +477)`,
       };
-    } finally {
-      sim.setLatency(0);
-      await server.stop();
-    }
+    });
   },
 
   async repeatedSelections(sim) {
-    const server = await startServer(sim);
-    try {
+    return onServer(sim, {}, async (server) => {
       const post = (query: string, key = DEMO_API_KEY) =>
         fetch(`${server.url}/graphql`, {
           method: 'POST',
@@ -264,15 +263,12 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `server CPU ${hostileCpu.toFixed(1)} ms per such request vs ${plainCpu.toFixed(1)} ms for a plain one (was 360 vs 10); a light tenant's p50 ${result.toFixed(0)} ms under attack vs ${quiet.toFixed(0)} ms quiet (was 1.24 s)`,
       };
-    } finally {
-      await server.stop();
-    }
+    });
   },
 
   async largeDuplicates(sim) {
     const [sid] = setLargeCalls(sim, 1, 'completed');
-    const server = await startServer(sim);
-    try {
+    return onServer(sim, {}, async (server) => {
       const { result, rssGrowthMb, slowestHealthMs } = await measured(server, async () => {
         const sizes = await Promise.all(
           Array.from({ length: 8 }, () =>
@@ -292,15 +288,12 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `largest answer ${(result / MB).toFixed(1)} MB (was 249 MB), RSS +${rssGrowthMb.toFixed(0)} MB (was 5.2 GB)`,
       };
-    } finally {
-      await server.stop();
-    }
+    });
   },
 
   async junkHeaders(sim) {
     sim.setCall(DEMO_PROJECT_ID, 'CAwatched', { status: 'in-progress', seconds: 3, cost: 0.1 });
-    const server = await startServer(sim, { CALL_POLL_INTERVAL_MS: '1000' });
-    try {
+    return onServer(sim, { CALL_POLL_INTERVAL_MS: '1000' }, async (server) => {
       const { result, rssGrowthMb, slowestHealthMs } = await measured(server, async () => {
         const controllers: AbortController[] = [];
         const statuses = await Promise.all(
@@ -338,15 +331,12 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `${result.polls.toFixed(0)} upstream polls per interval for the call (was 150, all accepted)`,
       };
-    } finally {
-      await server.stop();
-    }
+    });
   },
 
   async resetWebSocket(sim) {
     sim.setLatency(100);
-    const server = await startServer(sim);
-    try {
+    return onServer(sim, {}, async (server) => {
       const stderrBefore = server.stderr().length;
       const { result, rssGrowthMb, slowestHealthMs } = await measured(server, async () => {
         const socket = await openGraphqlWs(server.url);
@@ -364,15 +354,11 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `${result.notJson} lines of stack traces or other non-JSON on stderr (was 23 multi-line traces)`,
       };
-    } finally {
-      sim.setLatency(0);
-      await server.stop();
-    }
+    });
   },
 
   async foreignHost(sim) {
-    const server = await startServer(sim, { ALLOWED_HOSTS: 'localhost,127.0.0.1', TALKSTACK_API_KEY: DEMO_API_KEY });
-    try {
+    return onServer(sim, { ALLOWED_HOSTS: 'localhost,127.0.0.1', TALKSTACK_API_KEY: DEMO_API_KEY }, async (server) => {
       const { result, rssGrowthMb, slowestHealthMs } = await measured(server, async () => {
         const url = new URL(server.url);
         const socket = new WebSocket(`ws://${url.host}/graphql`, 'graphql-transport-ws', { headers: { host: 'evil.example', origin: 'http://evil.example' } });
@@ -389,9 +375,7 @@ const ATTACKS: Record<string, Attack> = {
         slowestHealthMs,
         figure: `${result} (was accepted)`,
       };
-    } finally {
-      await server.stop();
-    }
+    });
   },
 };
 

@@ -4,7 +4,7 @@
  * between (a query's answer). Fences may be indented (inside a list item); the indentation is
  * taken off the body.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface DocBlock {
@@ -38,4 +38,24 @@ export function docBlocks(markdown: string): DocBlock[] {
     if (after && markdown.slice(entry.end, after.start).trim() === '') entry.block.next = after.block;
   });
   return found.map((entry) => entry.block);
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const markdownUnder = (dir: string): string[] =>
+  readdirSync(`${ROOT}${dir}`, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? markdownUnder(`${dir}/${entry.name}`) : entry.name.endsWith('.md') ? [`${dir}/${entry.name}`] : []))
+    .sort();
+
+/** Every page the docs tests read: the README, the federation example's, and docs/ with its subfolders. */
+export const DOC_PAGES: readonly string[] = ['README.md', 'examples/federation/README.md', ...markdownUnder('docs')];
+
+/** The first block of `lang` below the first `marker` on `page` (the page's top for ''); throws naming both when there is none. */
+export function docBlockAfter(page: string, marker: string, lang: string): DocBlock {
+  const markdown = docPage(page);
+  const at = markdown.indexOf(marker);
+  if (at < 0) throw new Error(`${page}: no "${marker}"`);
+  const markerLine = markdown.slice(0, at).split('\n').length;
+  const block = docBlocks(markdown).find((candidate) => candidate.lang === lang && candidate.line >= markerLine);
+  if (!block) throw new Error(`${page}: no ${lang} block after "${marker}"`);
+  return block;
 }

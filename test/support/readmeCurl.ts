@@ -2,8 +2,22 @@
  * The curl examples of a Markdown page (README.md, docs/*.md), as data: each ```sh block
  * holding a curl command, with the output block (```json or ```text) right after it when the
  * page shows one. Also a small stand-in for curl (the flags the pages use, through fetch) for
- * machines without it.
+ * machines without it, and `runCurl`, which runs a command with the real curl when installed.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+
+/** The real curl, when this machine has one. */
+export const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path));
+
+/** What a curl command prints: run by a shell with the real curl (no proxy for loopback), else through `fetchLikeCurl`. */
+export async function runCurl(command: string): Promise<string> {
+  if (!CURL) return fetchLikeCurl(command);
+  const env = { ...process.env, PATH: `${dirname(CURL)}:${process.env.PATH ?? ''}`, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+  return (await promisify(execFile)('/bin/sh', ['-c', command], { timeout: 10_000, env })).stdout;
+}
 
 export interface CurlExample {
   /** the command exactly as written (line continuations included) */

@@ -15,23 +15,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ERROR_SIDS, DEMO_SAMPLE_SIDS, DEMO_SLOW_SID } from '../../../src/simulator/index.js';
-import { docBlocks, docPage } from '../../support/docBlocks.js';
+import { docBlockAfter, docPage } from '../../support/docBlocks.js';
 import { PRINT_TIMEOUT_MS, printed, shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
 import { BANNER_URL, killAll, type Running, START_TIMEOUT_MS, waitFor, waitForExit } from '../../support/serverProcess.js';
 
-/** The commands of the first shell block of `page` after `marker`. */
-function commandsAfter(page: string, marker: string): ShellCommand[] {
-  const markdown = docPage(page);
-  const at = markdown.indexOf(marker);
-  if (at < 0) throw new Error(`${page}: no "${marker}"`);
-  const from = markdown.slice(0, at).split('\n').length;
-  const block = docBlocks(markdown).find((candidate) => candidate.lang === 'sh' && candidate.line > from);
-  if (!block) throw new Error(`${page}: no sh block after "${marker}"`);
-  return shellCommands(block.body);
-}
-
-const quickStart = commandsAfter('README.md', '## Quick start');
-const tryThem = commandsAfter('docs/clients.md', '**Try them**');
+const quickStart = shellCommands(docBlockAfter('README.md', '## Quick start', 'sh').body);
+const tryThem = shellCommands(docBlockAfter('docs/clients.md', '**Try them**', 'sh').body);
 
 const SAMPLE_LINE = /^\s+(CA[0-9a-f]{32})\s{2}/;
 

@@ -25,12 +25,10 @@
  * Prometheus' own parsing, scheduling (`scrape_interval`) and PromQL evaluation; the
  * `static_configs` targets are the page's example hosts, not this server.
  */
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN } from '../../../src/simulator/index.js';
-import { docBlocks, docPage, type DocBlock } from '../../support/docBlocks.js';
+import { DOC_PAGES, docBlocks, docPage, type DocBlock } from '../../support/docBlocks.js';
 import { WsConnection, wsUrlOf } from '../../support/graphqlWsClient.js';
 import { killAll, type Running, spawnNode, waitForExit } from '../../support/serverProcess.js';
 import { SID } from '../../support/simulatorHttp.js';
@@ -59,14 +57,6 @@ const yamlBlocks = (page: string): Array<DocBlock & { where: string; config: unk
       }
     });
 
-/** Every page the docs tests read (as test/unit/docs/docBlocksChecked.test.ts lists them). */
-const PAGES = [
-  'README.md',
-  'examples/federation/README.md',
-  ...readdirSync(fileURLToPath(new URL('../../../docs', import.meta.url)))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
 
 const observability = yamlBlocks('docs/observability.md');
 const clients = yamlBlocks('docs/clients.md');
@@ -138,7 +128,7 @@ describe('YAML blocks of docs/', () => {
   });
 
   it('the pages have exactly the YAML blocks this file runs, and no other page has any', () => {
-    expect(PAGES.flatMap((page) => yamlBlocks(page).map((block) => block.where)).sort()).toEqual(
+    expect(DOC_PAGES.flatMap((page) => yamlBlocks(page).map((block) => block.where)).sort()).toEqual(
       [...observability, ...clients, ...federation].map((block) => block.where).sort(),
     );
     expect(observability.map((block) => block.where)).toEqual([scrapeBlock?.where]);

@@ -10,7 +10,7 @@
  * that curl with an unknown hash must print exactly it (with a query text: the same code).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -18,14 +18,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_PROJECT_ID } from '../../../src/simulator/index.js';
 import { startDemoServer, type DemoServer } from '../../support/demoServer.js';
 import { docBlocks, docPage } from '../../support/docBlocks.js';
-import { curlExamples, fetchLikeCurl, shellWords } from '../../support/readmeCurl.js';
+import { CURL, curlExamples, fetchLikeCurl, runCurl, shellWords } from '../../support/readmeCurl.js';
 import { startStack } from '../../support/stack.js';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const EXAMPLE_BASE = 'http://localhost:4000';
 const PLACEHOLDER = /<[A-Z_a-z-]+>/;
-const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path));
 
 /** README.md and every Markdown page under docs/, as paths relative to the repository. */
 function pages(): string[] {
@@ -42,13 +41,7 @@ const examples = pages().flatMap((page) =>
 );
 const runnable = examples.filter((example) => example.expected !== undefined);
 
-async function output(command: string, url: string): Promise<string> {
-  const local = command.replaceAll(EXAMPLE_BASE, url);
-  if (!CURL) return fetchLikeCurl(local);
-  // The command as a shell runs it, with the real curl.
-  const { stdout } = await run('/bin/sh', ['-c', local], { timeout: 10_000, env: { ...process.env, PATH: `${dirname(CURL)}:${process.env.PATH ?? ''}` } });
-  return stdout;
-}
+const output = (command: string, url: string): Promise<string> => runCurl(command.replaceAll(EXAMPLE_BASE, url));
 
 describe('curl examples of the README and docs/', () => {
   let demo: DemoServer;

@@ -15,37 +15,28 @@
  *    that directory: ./gateway.config.ts and the supergraph of step 4;
  * 6. the curl command (the real curl when installed): the answer must be the page's JSON.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../../../examples/federation/gateway.config.js';
 import { SHIFTS_SDL } from '../../../examples/federation/shiftsSubgraph.js';
-import { docBlocks, docPage } from '../../support/docBlocks.js';
+import { docBlockAfter, docBlocks, docPage } from '../../support/docBlocks.js';
 import { PRINT_TIMEOUT_MS, printed, shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
 import { GATEWAY_CONFIG_BLOCK } from '../../support/gateway.js';
-import { fetchLikeCurl } from '../../support/readmeCurl.js';
+import { runCurl } from '../../support/readmeCurl.js';
 import { BANNER_URL, killAll, ROOT, type Running, waitForExit } from '../../support/serverProcess.js';
 import { SHIFTS_SDL as TEST_SHIFTS_SDL } from '../../support/shiftsSubgraph.js';
 
 const PAGE = 'examples/federation/README.md';
 const README = docPage(PAGE);
 const GATEWAY_CONFIG = readFileSync(new URL('../../../examples/federation/gateway.config.ts', import.meta.url), 'utf8');
-const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path));
 
 /** The text of the README's first fenced block of `language` after `marker`. */
-function readmeBlock(language: string, marker = ''): string {
-  const from = README.indexOf(marker);
-  expect(from, `${PAGE}: "${marker}"`).toBeGreaterThanOrEqual(0);
-  const block = new RegExp('```' + language + '\n([\\s\\S]*?)\n *```').exec(README.slice(from));
-  expect(block, `${PAGE}: a ${language} block after "${marker}"`).not.toBeNull();
-  return block?.[1] ?? '';
-}
+const readmeBlock = (language: string, marker = ''): string => docBlockAfter(PAGE, marker, language).body.trimEnd();
 
 describe('the federation example', () => {
   const steps = docBlocks(README).filter((block) => block.lang === 'sh').map((block) => shellCommands(block.body));
@@ -111,8 +102,7 @@ describe('the federation example', () => {
 
     // 6: the curl, as a shell runs it when curl is here.
     const command = local(curl?.[0]?.text ?? '');
-    const env = { ...process.env, PATH: `${dirname(CURL ?? '/')}:${process.env.PATH ?? ''}`, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
-    answer = CURL ? (await promisify(execFile)('/bin/sh', ['-c', command], { timeout: 10_000, env })).stdout : await fetchLikeCurl(command);
+    answer = await runCurl(command);
   }, 2 * PRINT_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {

@@ -7,9 +7,9 @@
  * SSE; what a client sees for an unknown call. (`_entities` asked directly:
  * entities.test.ts; the gateway subscribing over WebSocket: gatewayWebSocket.test.ts.)
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, DEMO_BEARER_TOKEN, DEMO_LIVE_SIDS, DEMO_PROJECT_ID } from '../../../src/simulator/index.js';
+import { docBlockAfter } from '../../support/docBlocks.js';
 import { countAliases, countTokens } from '../../support/documentSize.js';
 import { CALLS_SDL, type Gateway, GATEWAY_CONFIG_BLOCK, gatewayConfig, sseEvents, startGateway } from '../../support/gateway.js';
 import { SHIFTS_SDL, type Shift, startShiftsSubgraph, type ShiftsSubgraph } from '../../support/shiftsSubgraph.js';
@@ -207,16 +207,8 @@ describe('MAX_CALLS_PER_REQUEST across _entities', () => {
   });
 });
 
-const FEDERATING = readFileSync(new URL('../../../docs/federation.md', import.meta.url), 'utf8');
-
-/** The first fenced block of `language` in the README's Federating section after `marker`. */
-function readmeBlock(language: string, marker: string): string {
-  const from = FEDERATING.indexOf(marker);
-  expect(from, `README Federating: "${marker}"`).toBeGreaterThanOrEqual(0);
-  const block = new RegExp('```' + language + '\n([\\s\\S]*?)```').exec(FEDERATING.slice(from));
-  expect(block, `README Federating: a ${language} block after "${marker}"`).not.toBeNull();
-  return block?.[1] ?? '';
-}
+/** The first fenced block of `language` on docs/federation.md after `marker`. */
+const readmeBlock = (language: string, marker: string): string => docBlockAfter('docs/federation.md', marker, language).body;
 
 describe("the README's Hive Gateway configuration", () => {
   it('is the configuration every gateway of these tests runs with (evaluated from the page)', () => {

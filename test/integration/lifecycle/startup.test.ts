@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_OR_PATH } from '../../support/rawHttp.js';
 import { DEMO_PROJECT_ID, DEMO_SAMPLE_SIDS, startSimulator, type Simulator } from '../../../src/simulator/index.js';
-import { docBlocks, docPage } from '../../support/docBlocks.js';
+import { docBlockAfter } from '../../support/docBlocks.js';
 import { shellCommands, startShellCommand, type ShellCommand } from '../../support/docShell.js';
 import { SHARED_START_TIMEOUT_MS, waitForSharedStart } from '../../support/processStarts.js';
 import { killAll, type Running, startServer, waitFor, waitForExit } from '../../support/serverProcess.js';
@@ -40,12 +40,7 @@ let bannered: { running: Running; manifest: string };
 const blocker = createNetServer();
 
 /** README.md "Against real Talkstack": its one command. */
-const realTalkstack = (() => {
-  const readme = docPage('README.md');
-  const from = readme.slice(0, readme.indexOf('Against real Talkstack')).split('\n').length;
-  const block = docBlocks(readme).find((candidate) => candidate.lang === 'sh' && candidate.line > from);
-  return shellCommands(block?.body ?? '');
-})();
+const realTalkstack = shellCommands(docBlockAfter('README.md', 'Against real Talkstack', 'sh').body);
 /** A sample sid, stored in the simulator under the project of that command too. */
 const SAMPLE = DEMO_SAMPLE_SIDS[0]?.sid ?? '';
 let simulator: Simulator;

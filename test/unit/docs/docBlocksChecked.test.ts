@@ -6,13 +6,13 @@
  * test/integration/clients/, the federation and gateway tests); the YAML blocks (Apollo Router
  * and Prometheus configurations) in test/integration/docs/docsConfigs.test.ts.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { docBlocks, docPage } from '../../support/docBlocks.js';
+import { DOC_PAGES, docBlocks, docPage } from '../../support/docBlocks.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PAGES = ['README.md', 'examples/federation/README.md', ...readdirSync(`${ROOT}docs`).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const PAGES = DOC_PAGES;
 const SCRIPTS = Object.keys((JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts);
 
 const blocksOf = (langs: readonly string[]) =>

@@ -15,19 +15,14 @@
  * - the `Call @key` excerpt of docs/federation.md: compared with the served SDL
  *   (docBlocksChecked.test.ts).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type DocBlock, docBlocks, docPage } from '../../support/docBlocks.js';
+import { DOC_PAGES, type DocBlock, docBlocks, docPage } from '../../support/docBlocks.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-function markdownUnder(dir: string): string[] {
-  return readdirSync(`${ROOT}${dir}`, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? markdownUnder(`${dir}/${entry.name}`) : entry.name.endsWith('.md') ? [`${dir}/${entry.name}`] : [],
-  );
-}
-const PAGES = ['README.md', 'examples/federation/README.md', ...markdownUnder('docs')];
+const PAGES = DOC_PAGES;
 
 interface Rule {
   page: string;
